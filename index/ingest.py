@@ -1,0 +1,193 @@
+"""Read a directory of articles in every supported format, reporting bad files instead of failing.
+
+Ids are paths relative to the corpus directory, plus ``#n`` for the n-th record (1-based)
+of a JSON array or the record on line n of a JSONL file.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.articles import Article, title_from_text
+
+TEXT_SUFFIXES = {".txt", ".md"}
+HTML_SUFFIXES = {".html", ".htm"}
+JSON_SUFFIXES = {".json", ".jsonl"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IngestProblem:
+    """A file (or one record of it) that was not ingested, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class IngestResult:
+    articles: list[Article] = field(default_factory=list)
+    problems: list[IngestProblem] = field(default_factory=list)
+
+
+class IngestError(ValueError):
+    """Raised for a corpus that cannot be read at all (missing, not a directory)."""
+
+
+def iter_corpus_files(root: Path) -> list[Path]:
+    """Files under ``root`` in a stable order, skipping hidden files and folders (caches live there)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        found.extend(Path(dirpath) / name for name in sorted(filenames) if not name.startswith("."))
+    return found
+
+
+def load_directory(root: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+    root = Path(root)
+    if not root.exists():
+        raise IngestError(f"corpus directory not found: {root}")
+    if not root.is_dir():
+        raise IngestError(f"corpus path is not a directory: {root}")
+    result = IngestResult()
+    seen_hashes: dict[str, str] = {}
+    for path in iter_corpus_files(root):
+        rel = path.relative_to(root).as_posix()
+        file_result = load_file(path, rel, max_bytes)
+        result.problems.extend(file_result.problems)
+        for article in file_result.articles:
+            first = seen_hashes.setdefault(article.hash, article.id)
+            if first != article.id:
+                result.problems.append(IngestProblem(article.id, f"duplicate of {first}; indexed once"))
+                continue
+            result.articles.append(article)
+    return result
+
+
+def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+    """Ingest one file; every failure becomes an ``IngestProblem``, never an exception."""
+    result = IngestResult()
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        result.problems.append(IngestProblem(rel, f"unsupported file type '{suffix or path.name}' (supported: {supported})"))
+        return result
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            result.problems.append(IngestProblem(rel, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit"))
+            return result
+        raw = path.read_bytes()
+    except OSError as exc:
+        result.problems.append(IngestProblem(rel, f"unreadable: {exc.strerror or exc}"))
+        return result
+    try:
+        text = decode_text(raw)
+    except ValueError as exc:
+        result.problems.append(IngestProblem(rel, str(exc)))
+        return result
+    if suffix in TEXT_SUFFIXES:
+        _add(result, rel, Article(id=rel, title=title_from_text(text) or path.stem, text=text))
+    elif suffix in HTML_SUFFIXES:
+        _add(result, rel, html_article(rel, text))
+    elif suffix == ".jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                _add_record(result, rel, number, line, is_line=True)
+    else:
+        _load_json(result, rel, text)
+    return result
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 (BOM tolerated), falling back to Windows-1252 for legacy text; binary is refused."""
+    if b"\x00" in raw[:8192]:
+        raise ValueError("binary file (contains NUL bytes), not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = raw.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text) // 100) or text.count("\ufffd") > max(8, len(text) // 100):
+        raise ValueError("not valid UTF-8 text and does not look like text in another encoding")
+    return text
+
+
+def _add(result: IngestResult, rel: str, article: Article | None, line: int | None = None) -> None:
+    if article is None or not article.text.strip():
+        result.problems.append(IngestProblem(rel, "empty article (no text)", line))
+    else:
+        result.articles.append(article)
+
+
+def _load_json(result: IngestResult, rel: str, text: str) -> None:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        result.problems.append(IngestProblem(rel, f"malformed JSON: {exc.msg} (column {exc.colno})", exc.lineno))
+        return
+    records = data if isinstance(data, list) else [data]
+    for number, record in enumerate(records, start=1):
+        _add_record(result, rel, number, record, is_line=False)
+
+
+def _add_record(result: IngestResult, rel: str, number: int, record, is_line: bool) -> None:
+    line = number if is_line else None
+    where = f"{rel}#{number}"
+    if is_line:
+        try:
+            record = json.loads(record)
+        except json.JSONDecodeError as exc:
+            result.problems.append(IngestProblem(rel, f"malformed JSON record: {exc.msg}", line))
+            return
+    if not isinstance(record, dict):
+        result.problems.append(IngestProblem(where, "record is not a JSON object", line))
+        return
+    text = record.get("text")
+    if not isinstance(text, str):
+        result.problems.append(IngestProblem(where, "record has no 'text' string", line))
+        return
+    def optional(key: str) -> str | None:
+        value = record.get(key)
+        return None if value is None else str(value)
+    title = optional("title") or title_from_text(text) or where
+    article = Article(id=where, title=title, text=text, url=optional("url"), date=optional("date") or optional("published_at"), source=optional("source"))
+    _add(result, where, article, line)
+
+
+def html_article(rel: str, html: str) -> Article | None:
+    """Readable text of an HTML page: trafilatura first, a script-free lxml text dump as fallback."""
+    import trafilatura  # heavy; only HTML ingest needs it
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True) or ""
+    meta = trafilatura.extract_metadata(html)
+    if not text.strip():
+        text = _plain_html_text(html)
+    if not text.strip():
+        return None
+    title = (meta.title if meta and meta.title else None) or title_from_text(text)
+    return Article(
+        id=rel, title=title, text=text,
+        url=meta.url if meta else None, date=meta.date if meta else None, source=meta.sitename if meta else None,
+    )
+
+
+def _plain_html_text(html: str) -> str:
+    from lxml import html as lxml_html
+    from lxml_html_clean import Cleaner
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except Exception:  # lxml raises several unrelated types for garbage input
+        return ""
+    cleaned = Cleaner(scripts=True, javascript=True, style=True, comments=True).clean_html(tree)
+    return "\n".join(line.strip() for line in cleaned.text_content().splitlines() if line.strip())

@@ -1,0 +1,134 @@
+"""Hybrid retrieval (FAISS dense + BM25, fused) and sentence-level scoring inside the hits."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.chunking import Chunk
+from index.embedding import Embedder
+from index.fusion import reciprocal_rank_fusion
+from index.store import StoredIndex
+from index.text import content_terms, sentence_spans
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    chunk: Chunk
+    score: float
+    dense: float
+    dense_rank: int | None
+    bm25_rank: int | None
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """One sentence of a retrieved chunk, with offsets into its article."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str
+    score: float
+    dense: float
+    lexical: float
+    chunk_rank: int
+
+
+class Retriever:
+    def __init__(self, index: StoredIndex, embedder: Embedder, candidates: int = 50):
+        self.index = index
+        self.embedder = embedder
+        self.candidates = candidates
+        self._idf = _IdfTable(index)
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return self.embedder.encode([question])[0]
+
+    def search(self, question: str, k: int = 8, query_vector: np.ndarray | None = None) -> list[ChunkHit]:
+        if self.index.size == 0:
+            return []
+        vector = self.embed_query(question) if query_vector is None else query_vector
+        n = min(self.candidates, self.index.size)
+        sims, ids = self.index.faiss_index.search(vector[None, :], n)
+        dense = {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
+        dense_ranking = list(dense)
+        bm25_ranking = self._bm25_ranking(question, n)
+        fused = reciprocal_rank_fusion([dense_ranking, bm25_ranking])[:k]
+        dense_pos = {c: r for r, c in enumerate(dense_ranking, 1)}
+        bm25_pos = {c: r for r, c in enumerate(bm25_ranking, 1)}
+        hits = []
+        for chunk_id, score in fused:
+            chunk = self.index.chunks[chunk_id]
+            sim = dense.get(chunk_id)
+            if sim is None:
+                sim = float(self.index.faiss_index.reconstruct(chunk_id) @ vector)
+            hits.append(ChunkHit(chunk, score, sim, dense_pos.get(chunk_id), bm25_pos.get(chunk_id)))
+        return hits
+
+    def _bm25_ranking(self, question: str, n: int) -> list[int]:
+        terms = content_terms(question)
+        if self.index.bm25 is None or not terms:
+            return []
+        scores = self.index.bm25.get_scores(terms)
+        n = min(n, int(np.count_nonzero(scores)))
+        if n == 0:
+            return []
+        top = np.argpartition(-scores, n - 1)[:n]
+        return [int(i) for i in top[np.argsort(-scores[top])]]
+
+    def sentences(self, question: str, hits: list[ChunkHit], query_vector: np.ndarray) -> list[SentenceHit]:
+        """Every distinct sentence of the hit chunks, scored against the question."""
+        seen: set[tuple[str, int]] = set()
+        candidates: list[tuple[str, int, int, str, int]] = []
+        for rank, hit in enumerate(hits):
+            article = self.index.articles[hit.chunk.article_id]
+            for span in sentence_spans(article.text, hit.chunk.start, hit.chunk.end):
+                key = (article.id, span.start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                candidates.append((article.id, span.start, span.end, article.text[span.start:span.end], rank))
+        if not candidates:
+            return []
+        vectors = self.embedder.encode([c[3] for c in candidates])
+        dense = vectors @ query_vector
+        q_terms = set(content_terms(question))
+        results = []
+        for (article_id, start, end, text, rank), sim in zip(candidates, dense):
+            lexical = self._idf.overlap(q_terms, set(content_terms(text)))
+            # Dense similarity carries paraphrase; idf-weighted overlap carries names and rare words;
+            # the chunk's rank is a weak prior from the document-level evidence.
+            score = 0.6 * float(sim) + 0.4 * lexical + 0.05 / (1 + rank)
+            results.append(SentenceHit(article_id, start, end, text, score, float(sim), lexical, rank))
+        results.sort(key=lambda s: -s.score)
+        return results
+
+
+class _IdfTable:
+    """Inverse document frequency of stemmed terms over chunks, taken from the BM25 model."""
+
+    def __init__(self, index: StoredIndex):
+        self.n = max(1, index.size)
+        self.df: dict[str, int] = {}
+        bm25 = index.bm25
+        if bm25 is not None:
+            counts = _document_frequencies(bm25)
+            self.df = {term: int(counts[i]) for term, i in bm25.vocab_dict.items() if i < len(counts)}
+
+    def idf(self, term: str) -> float:
+        return math.log(1 + (self.n + 1) / (self.df.get(term, 0) + 0.5))
+
+    def overlap(self, question_terms: set[str], sentence_terms: set[str]) -> float:
+        """Share of the question's idf mass that the sentence contains (0..1)."""
+        if not question_terms:
+            return 0.0
+        total = sum(self.idf(t) for t in question_terms)
+        return sum(self.idf(t) for t in question_terms & sentence_terms) / total
+
+
+def _document_frequencies(bm25) -> np.ndarray:
+    # bm25s stores a CSC-like score matrix: indptr spans per vocabulary term, one entry per document.
+    indptr = np.asarray(bm25.scores["indptr"])
+    return np.diff(indptr)

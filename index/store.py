@@ -1,0 +1,311 @@
+"""The persisted index: articles, chunk offsets, FAISS vectors and BM25, written atomically.
+
+Layout of an index directory::
+
+    CURRENT            name of the live generation (replaced atomically with os.replace)
+    gen-<id>/          one complete, immutable generation
+        manifest.json  settings, per-article hashes, sizes and sha256 of every other file
+        articles.jsonl the exact article texts the offsets refer to
+        chunks.json    [article index, start, end] per vector id
+        faiss.index    written by llama-index's FaissVectorStore
+        bm25/          bm25s model over stemmed content words
+
+A writer builds a whole new generation beside the live one and only then flips CURRENT, so a
+crash at any moment leaves the previous generation loadable.  Unchanged articles keep their
+vectors (reconstructed from the old FAISS index), so only new or changed text is embedded.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index.articles import Article
+from index.chunking import Chunk, chunk_article
+from index.embedding import Embedder
+from index.text import content_terms
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+
+
+class IndexCorrupt(RuntimeError):
+    """The index on disk is damaged; ``qa index --rebuild`` recreates it."""
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    model: str
+    chunk_size: int = 160
+    chunk_overlap: int = 32
+    hnsw_threshold: int = 50_000
+
+    def compatible(self, manifest: dict) -> bool:
+        return manifest.get("format") == FORMAT_VERSION and manifest.get("params", {}) == {
+            "model": self.model, "chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap,
+        }
+
+
+@dataclass
+class BuildReport:
+    articles: int = 0
+    chunks: int = 0
+    embedded_articles: int = 0
+    embedded_chunks: int = 0
+    removed_articles: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (f"{self.articles} articles, {self.chunks} chunks; embedded {self.embedded_chunks} chunks "
+                f"from {self.embedded_articles} new or changed articles, dropped {self.removed_articles} "
+                f"in {self.seconds:.1f}s")
+
+
+@dataclass
+class StoredIndex:
+    """A loaded generation: everything retrieval needs, read-only."""
+
+    path: Path
+    manifest: dict
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    faiss_index: object
+    bm25: object
+
+    @property
+    def size(self) -> int:
+        return len(self.chunks)
+
+
+@contextmanager
+def writer_lock(index_dir: Path):
+    """One writer at a time per index directory (other processes and threads wait)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    try:
+        name = (index_dir / CURRENT).read_text().strip()
+    except FileNotFoundError:
+        return None
+    return index_dir / name if name else None
+
+
+def load(index_dir: str | os.PathLike, verify: bool = True) -> StoredIndex | None:
+    """The live generation, or None where no index was ever written; IndexCorrupt if damaged."""
+    index_dir = Path(index_dir)
+    gen = current_generation(index_dir)
+    if gen is None:
+        return None
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"index manifest unreadable in {gen}: {exc}; run `qa index --rebuild`") from exc
+    if verify:
+        _verify_files(gen, manifest)
+    try:
+        return _read_generation(gen, manifest)
+    except Exception as exc:  # any parse failure of a verified file still means damage
+        raise IndexCorrupt(f"index files in {gen} could not be read ({exc}); run `qa index --rebuild`") from exc
+
+
+def _verify_files(gen: Path, manifest: dict) -> None:
+    for name, expected in manifest.get("files", {}).items():
+        path = gen / name
+        if not path.exists():
+            raise IndexCorrupt(f"index file missing: {path}; run `qa index --rebuild`")
+        if path.stat().st_size != expected["size"] or _sha256(path) != expected["sha256"]:
+            raise IndexCorrupt(f"index file corrupted or truncated: {path}; run `qa index --rebuild`")
+
+
+def _read_generation(gen: Path, manifest: dict) -> StoredIndex:
+    import bm25s
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    articles: dict[str, Article] = {}
+    with open(gen / "articles.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            articles[record["id"]] = Article(**record)
+    order = list(articles)
+    rows = json.loads((gen / "chunks.json").read_text())
+    chunks = []
+    for article_index, start, end in rows:
+        article = articles[order[article_index]]
+        chunks.append(Chunk(article.id, start, end, article.text[start:end]))
+    store = FaissVectorStore.from_persist_path(str(gen / "faiss.index"))
+    bm25 = bm25s.BM25.load(str(gen / "bm25")) if (gen / "bm25").exists() else None
+    return StoredIndex(gen, manifest, articles, chunks, store.client, bm25)
+
+
+def build(
+    articles: list[Article],
+    index_dir: str | os.PathLike,
+    embedder: Embedder,
+    params: IndexParams,
+    rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Write a new generation for exactly ``articles``, reusing vectors of unchanged ones."""
+    index_dir = Path(index_dir)
+    started = time.perf_counter()
+    report = BuildReport(articles=len(articles))
+    with writer_lock(index_dir):
+        previous = None if rebuild else _load_reusable(index_dir, params)
+        old_by_hash = _vectors_by_article(previous) if previous else {}
+        chunks: list[Chunk] = []
+        vectors: list[np.ndarray] = []
+        to_embed: list[tuple[int, list[Chunk]]] = []
+        for article in articles:
+            reused = old_by_hash.get(article.hash)
+            if reused is not None:
+                old_chunks, old_vectors = reused
+                chunks.extend(Chunk(article.id, c.start, c.end, c.text) for c in old_chunks)
+                vectors.append(old_vectors)
+            else:
+                new_chunks = chunk_article(article, params.chunk_size, params.chunk_overlap)
+                to_embed.append((len(vectors), new_chunks))
+                chunks.extend(new_chunks)
+                vectors.append(None)  # placeholder, filled below in article order
+        total = sum(len(c) for _, c in to_embed)
+        done = 0
+        for slot, new_chunks in to_embed:
+            vectors[slot] = embedder.encode([c.text for c in new_chunks])
+            done += len(new_chunks)
+            if progress:
+                progress(done, total)
+        report.embedded_articles = len(to_embed)
+        report.embedded_chunks = total
+        report.chunks = len(chunks)
+        if previous:
+            kept = {a.hash for a in articles}
+            report.removed_articles = sum(1 for a in previous.articles.values() if a.hash not in kept)
+        dim = embedder.dimension
+        matrix = np.concatenate([v for v in vectors if v is not None and len(v)] or [np.zeros((0, dim), np.float32)])
+        _write_generation(index_dir, articles, chunks, matrix, params)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _load_reusable(index_dir: Path, params: IndexParams) -> StoredIndex | None:
+    try:
+        previous = load(index_dir)
+    except IndexCorrupt:
+        return None  # a damaged index is simply not reused; the new generation replaces it
+    return previous if previous and params.compatible(previous.manifest) else None
+
+
+def _vectors_by_article(index: StoredIndex) -> dict[str, tuple[list[Chunk], np.ndarray]]:
+    vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal) if index.size else None
+    grouped: dict[str, list[int]] = {}
+    for position, chunk in enumerate(index.chunks):
+        grouped.setdefault(chunk.article_id, []).append(position)
+    result = {}
+    for article_id, positions in grouped.items():
+        article = index.articles[article_id]
+        result[article.hash] = ([index.chunks[p] for p in positions], vectors[positions])
+    return result
+
+
+def make_faiss_index(vectors: np.ndarray, hnsw_threshold: int):
+    """Exact inner-product search below the threshold, HNSW above it (recall checked in bench/)."""
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) >= hnsw_threshold:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chunk], vectors: np.ndarray, params: IndexParams) -> None:
+    import bm25s
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    gen = index_dir / name
+    gen.mkdir(parents=True)
+    try:
+        position = {a.id: i for i, a in enumerate(articles)}
+        with open(gen / "articles.jsonl", "w", encoding="utf-8") as handle:
+            for article in articles:
+                handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+        (gen / "chunks.json").write_text(json.dumps([[position[c.article_id], c.start, c.end] for c in chunks]))
+        FaissVectorStore(faiss_index=make_faiss_index(vectors, params.hnsw_threshold)).persist(str(gen / "faiss.index"))
+        if chunks:
+            bm25 = bm25s.BM25()
+            bm25.index([content_terms(_bm25_text(c, articles[position[c.article_id]])) or [""] for c in chunks], show_progress=False)
+            bm25.save(str(gen / "bm25"))
+        files = {}
+        for path in sorted(p for p in gen.rglob("*") if p.is_file()):
+            _fsync(path)
+            files[path.relative_to(gen).as_posix()] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+        manifest = {
+            "format": FORMAT_VERSION,
+            "params": {"model": params.model, "chunk_size": params.chunk_size, "chunk_overlap": params.chunk_overlap},
+            "created": time.time(),
+            "articles": {a.id: {"hash": a.hash, "title": a.title, "chars": len(a.text)} for a in articles},
+            "chunks": len(chunks),
+            "index_type": "hnsw" if len(vectors) >= params.hnsw_threshold else "flat",
+            "files": files,
+        }
+        (gen / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        _fsync(gen / "manifest.json")
+        _fsync(gen)
+        pointer = index_dir / f"{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
+        pointer.write_text(name)
+        _fsync(pointer)
+        os.replace(pointer, index_dir / CURRENT)
+        _fsync(index_dir)
+    except BaseException:
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    _collect_garbage(index_dir, keep=name)
+
+
+def _bm25_text(chunk: Chunk, article: Article) -> str:
+    # The title makes a chunk findable by the words its article is about, not only by its own.
+    return f"{article.title}\n{chunk.text}"
+
+
+def _collect_garbage(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.name != keep and (path.name.startswith("gen-") or path.name.endswith(".tmp")):
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

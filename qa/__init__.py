@@ -1,0 +1,19 @@
+"""article-qa: answers about news articles, every claim cited to an exact span.
+
+    from qa import Assistant
+    assistant = Assistant.from_directory("seeds")
+    print(assistant.ask("Who met Brahimi?"))
+"""
+from qa.settings import Settings
+from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
+
+__all__ = ["Answer", "ArticleInfo", "Assistant", "Citation", "IndexReport", "Passage", "QAError", "Settings"]
+
+
+def __getattr__(name: str):
+    # The assistant pulls in numpy and the index code; keep `import qa` itself instant.
+    if name == "Assistant":
+        from qa.assistant import Assistant
+
+        return Assistant
+    raise AttributeError(name)

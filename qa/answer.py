@@ -1,0 +1,144 @@
+"""The extractive answerer: pick supporting sentences, lead with a short answer, cite everything.
+
+Every piece of the answer text is a verbatim span of an article, so grounding holds by
+construction: the short answer is a substring of the sentence it cites, and each sentence is
+quoted whole (which keeps the article's attribution, "..., he said").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.retrieve import SentenceHit
+from index.text import content_terms, words
+from qa.question import QuestionKind
+
+CAUSAL_CUES = re.compile(
+    r"\b(because( of)?|due to|as a result of|owing to|in order to|so that|since|after|in protest|"
+    r"citing|the reason|led to|caused by|resulted from|amid)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    hit: SentenceHit
+    n: int
+
+
+@dataclass(frozen=True)
+class Composition:
+    text: str
+    evidence: list[Evidence]
+    short_answer: str | None
+    short_evidence: int | None  # the [n] the short answer cites
+    conflicts: list[str]  # alternative answers that other sources give
+
+
+def rank_for(kind: QuestionKind, sentences: list[SentenceHit]) -> list[SentenceHit]:
+    """Re-rank with what the question type needs: a causal clause for "why", a fitting entity else."""
+    if kind.type != "why":
+        return sentences
+    return sorted(sentences, key=lambda s: -(s.score + (0.08 if CAUSAL_CUES.search(s.text) else 0.0)))
+
+
+def select_evidence(sentences: list[SentenceHit], max_citations: int, threshold: float) -> list[SentenceHit]:
+    """The best sentence plus near-best ones that add something new, in descending score."""
+    if not sentences:
+        return []
+    best = sentences[0]
+    chosen = [best]
+    floor = max(threshold, best.score * 0.85)
+    for sentence in sentences[1:]:
+        if len(chosen) >= max_citations or sentence.score < floor:
+            break
+        terms = set(content_terms(sentence.text))
+        if any(_redundant(terms, set(content_terms(c.text))) for c in chosen):
+            continue
+        chosen.append(sentence)
+    return chosen
+
+
+def _redundant(a: set[str], b: set[str]) -> bool:
+    return bool(a) and len(a & b) / len(a) > 0.8
+
+
+def short_answer(
+    kind: QuestionKind, question: str, evidence: list[SentenceHit]
+) -> tuple[str | None, int | None, list[tuple[str, int]]]:
+    """(short answer, index of the evidence it comes from, conflicting alternatives with theirs)."""
+    if kind.type == "why":
+        for i, sentence in enumerate(evidence):
+            clause = causal_clause(sentence.text)
+            if clause:
+                return clause, i, []
+        return None, None, []
+    labels = kind.entity_labels
+    if not labels:
+        return None, None, []
+    from qa.entities import entities  # spaCy loads only when a question needs an entity
+
+    asked = set(words(question))
+    candidates: list[tuple[str, int]] = []
+    for i, sentence in enumerate(evidence):
+        for entity in entities(sentence.text):
+            if entity.label in labels and not set(words(entity.text)) <= asked and not _overlaps_question(entity.text, asked):
+                candidates.append((entity.text, i))
+    if not candidates:
+        return None, None, []
+    answer, index = candidates[0]
+    conflicts = _conflicting(answer, index, candidates, evidence)
+    return answer, index, conflicts
+
+
+def _overlaps_question(entity: str, asked: set[str]) -> bool:
+    # "Lakhdar Brahimi" answers nothing when the question already names Brahimi.
+    tokens = [w for w in words(entity) if len(w) > 2]
+    return bool(tokens) and sum(w in asked for w in tokens) / len(tokens) >= 0.5
+
+
+def _conflicting(
+    answer: str, index: int, candidates: list[tuple[str, int]], evidence: list[SentenceHit]
+) -> list[tuple[str, int]]:
+    """First-ranked alternatives from other articles that disagree with the chosen answer."""
+    chosen_article = evidence[index].article_id
+    chosen_words = set(words(answer))
+    conflicts = []
+    seen_sentences = {index}
+    for text, i in candidates:
+        if i in seen_sentences or evidence[i].article_id == chosen_article:
+            continue
+        seen_sentences.add(i)
+        if set(words(text)) & chosen_words:
+            continue
+        conflicts.append((text, i))
+    return conflicts
+
+
+def causal_clause(sentence: str) -> str | None:
+    """The reason part of a sentence ("because ..."), trimmed at the next clause boundary."""
+    match = CAUSAL_CUES.search(sentence)
+    if not match or match.group(0).lower() in {"after", "since", "amid"} and match.start() == 0:
+        return None
+    clause = sentence[match.start():]
+    clause = re.split(r"(?<=[a-z”\"’])[,;]\s+(?=(?:he|she|they|it|the|a|an)\b)|[.!?](?=\s|$)", clause, maxsplit=1)[0]
+    clause = clause.rstrip(" ,;:”\"'’")
+    return clause if len(clause.split()) >= 3 else None
+
+
+def compose(kind: QuestionKind, question: str, evidence: list[SentenceHit], want_short: bool = True) -> Composition:
+    """Answer text with [n] markers: short answer first where the question allows, then the quotes."""
+    short, short_index, conflicts = (None, None, [])
+    if want_short:
+        short, short_index, conflicts = short_answer(kind, question, evidence)
+    numbered = [Evidence(hit, n) for n, hit in enumerate(evidence, start=1)]
+    body = " ".join(f"{e.hit.text} [{e.n}]" for e in numbered)
+    parts = []
+    if short:
+        lead = short[0].upper() + short[1:] if kind.type == "why" else short
+        parts.append(f"{lead} [{short_index + 1}].")
+    if conflicts:
+        others = "; ".join(f"{text} [{i + 1}]" for text, i in conflicts)
+        parts.append(f"The sources disagree: others say {others}.")
+    parts.append(body)
+    return Composition("\n\n".join(parts), numbered, short, short_index, [text for text, _ in conflicts])

@@ -1,0 +1,216 @@
+"""The public facade: ``Assistant.from_directory("seeds").ask("Who met Brahimi?")``."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from index.articles import Article
+from index.embedding import Embedder
+from index.ingest import IngestError, load_directory
+from index.retrieve import Retriever, SentenceHit
+from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load
+from qa.answer import compose, rank_for, select_evidence
+from qa.question import classify
+from qa.settings import Settings
+from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class _Live:
+    """One consistent snapshot of the index; swapped as a whole so readers never see half an update."""
+
+    index: StoredIndex
+    retriever: Retriever
+
+
+class Assistant:
+    def __init__(self, settings: Settings, live: _Live, embedder: Embedder, problems: list[str] | None = None):
+        self.settings = settings
+        self._live = live
+        self._embedder = embedder
+        self._write_lock = threading.Lock()
+        self.problems: list[str] = list(problems or [])
+        self.last_report: IndexReport | None = None
+
+    # ----- construction -------------------------------------------------------------------
+    @classmethod
+    def from_directory(
+        cls,
+        corpus_dir: str | os.PathLike | None = None,
+        settings: Settings | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> "Assistant":
+        """Open the corpus's index, (re)indexing first whatever changed on disk."""
+        settings = settings or Settings.from_env()
+        if corpus_dir is not None:
+            settings = settings.replace(corpus_dir=Path(corpus_dir))
+        embedder = Embedder(settings.embedding_model)
+        report = _index_corpus(settings, embedder, rebuild, progress)
+        index = _load_index(settings)
+        assistant = cls(settings, _Live(index, Retriever(index, embedder)), embedder, report.problems)
+        assistant.last_report = report
+        return assistant
+
+    @classmethod
+    def open_index(cls, settings: Settings | None = None) -> "Assistant":
+        """Open an existing index without reading the corpus directory (fast start-up)."""
+        settings = settings or Settings.from_env()
+        embedder = Embedder(settings.embedding_model)
+        index = _load_index(settings)
+        return cls(settings, _Live(index, Retriever(index, embedder)), embedder)
+
+    # ----- questions ----------------------------------------------------------------------
+    def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
+        """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer."""
+        started = time.perf_counter()
+        question = self._clean_question(question)
+        live = self._live
+        kind = classify(question)
+        query = f"{question} {context}" if context else question
+        vector = live.retriever.embed_query(query)
+        hits = live.retriever.search(query, k or self.settings.top_k, vector)
+        sentences = rank_for(kind, live.retriever.sentences(question, hits, vector)) if hits else []
+        retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
+        best = sentences[0].score if sentences else 0.0
+        if best < self.settings.abstain_threshold:
+            answer = self._abstain(question, kind.type, sentences, live)
+        else:
+            evidence = select_evidence(sentences, self.settings.max_citations, self.settings.abstain_threshold)
+            composition = compose(kind, question, evidence, self.settings.short_answers)
+            citations = [self._citation(live, e.hit, e.n) for e in composition.evidence]
+            answer = Answer(
+                question=question, text=composition.text, abstained=False, citations=citations,
+                short_answer=composition.short_answer, question_type=kind.type,
+                conflicts=composition.conflicts,
+            )
+        answer.retrieved = retrieved
+        answer.resolved_question = query if context else question
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
+        """The retriever alone: fused chunk hits, best first."""
+        question = self._clean_question(question)
+        live = self._live
+        hits = live.retriever.search(question, k or self.settings.top_k)
+        return [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
+
+    def conversation(self):
+        from qa.conversation import Conversation
+
+        return Conversation(self)
+
+    def _clean_question(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QAError("The question must be text.")
+        # Control and format characters carry no meaning for search and break display; drop them.
+        cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+        cleaned = re.sub(r"\s+", " ", cleaned).strip()
+        if not cleaned:
+            raise QAError("The question is empty: type a question about the articles.")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise QAError(
+                f"The question is {len(cleaned):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,}. Ask something shorter."
+            )
+        return cleaned
+
+    def _abstain(self, question: str, qtype: str, sentences: list[SentenceHit], live: _Live) -> Answer:
+        see_also = [self._passage(live, s.article_id, s.start, s.end, s.score) for s in sentences[:3]]
+        text = f"The articles don't say. I found nothing that answers “{question}”."
+        if see_also:
+            text += " The closest passages are listed under “see also”."
+        return Answer(question=question, text=text, abstained=True, question_type=qtype, see_also=see_also)
+
+    @staticmethod
+    def _passage(live: _Live, article_id: str, start: int, end: int, score: float) -> Passage:
+        article = live.index.articles[article_id]
+        return Passage(article_id, article.title, start, end, article.text[start:end], round(float(score), 4))
+
+    @staticmethod
+    def _citation(live: _Live, hit: SentenceHit, n: int) -> Citation:
+        article = live.index.articles[hit.article_id]
+        quote = article.text[hit.start:hit.end]
+        if quote != hit.text:  # cannot happen unless the index changed under us; never cite wrong text
+            raise RuntimeError(f"citation offsets do not match article {article.id}")
+        return Citation(n, article.id, article.title, hit.start, hit.end, quote, round(hit.score, 4), article.hash)
+
+    # ----- articles -----------------------------------------------------------------------
+    def article(self, article_id: str) -> Article:
+        try:
+            return self._live.index.articles[article_id]
+        except KeyError:
+            raise QAError(f"No article with id {article_id!r} in the index.") from None
+
+    def articles(self) -> list[ArticleInfo]:
+        return [
+            ArticleInfo(a.id, a.title, len(a.text), a.source, a.date, a.url)
+            for a in self._live.index.articles.values()
+        ]
+
+    def citation_status(self, citation: Citation | dict) -> str:
+        """"valid", "stale" (the article text changed since), or "missing" (article gone)."""
+        data = citation.to_dict() if isinstance(citation, Citation) else citation
+        article = self._live.index.articles.get(data["article"])
+        if article is None:
+            return "missing"
+        if article.hash != data["article_hash"]:
+            return "stale"
+        return "valid" if article.text[data["start"]:data["end"]] == data["quote"] else "stale"
+
+    # ----- corpus changes -----------------------------------------------------------------
+    def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Re-read the corpus directory and swap in the new index once it is complete."""
+        with self._write_lock:
+            report = _index_corpus(self.settings, self._embedder, rebuild, progress)
+            index = _load_index(self.settings)
+            self._live = _Live(index, Retriever(index, self._embedder))
+            self.problems = report.problems
+            self.last_report = report
+            return report
+
+    def add_files(self, files: list[tuple[str, bytes]], progress: Progress | None = None) -> IndexReport:
+        from qa.uploads import add_files
+
+        return add_files(self, files, progress)
+
+    def remove_article(self, article_id: str, progress: Progress | None = None) -> IndexReport:
+        from qa.uploads import remove_article
+
+        return remove_article(self, article_id, progress)
+
+
+def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progress: Progress | None) -> IndexReport:
+    try:
+        ingested = load_directory(settings.corpus_dir, settings.max_article_bytes)
+    except IngestError as exc:
+        raise QAError(str(exc)) from exc
+    problems = [str(p) for p in ingested.problems]
+    if not ingested.articles:
+        detail = ("; ".join(problems[:5])) if problems else "it holds no .txt, .md, .html, .json or .jsonl files"
+        raise QAError(f"No articles to index in {settings.corpus_dir}: {detail}")
+    params = IndexParams(embedder.model_path, settings.chunk_size, settings.chunk_overlap, settings.hnsw_threshold)
+    built = build(ingested.articles, settings.resolved_index_dir, embedder, params, rebuild=rebuild, progress=progress)
+    return IndexReport(
+        articles=built.articles, chunks=built.chunks, embedded_chunks=built.embedded_chunks,
+        removed_articles=built.removed_articles, seconds=built.seconds, problems=problems,
+    )
+
+
+def _load_index(settings: Settings) -> StoredIndex:
+    try:
+        index = load(settings.resolved_index_dir)
+    except IndexCorrupt as exc:
+        raise QAError(str(exc)) from exc
+    if index is None:
+        raise QAError(f"No index in {settings.resolved_index_dir}: run `qa index {settings.corpus_dir}` first.")
+    return index

@@ -1,0 +1,142 @@
+"""The `qa` command: a thin click layer over the public API."""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from qa.settings import Settings
+from qa.types import QAError
+
+# Sub-commands owned by other packages, imported only when invoked (start-up time matters).
+LAZY_COMMANDS = {
+    "serve": ("ui.cli", "serve", "Start the chat page."),
+    "eval": ("eval.cli", "eval_command", "Run grounding evaluations."),
+    "bench": ("bench.cli", "bench", "Run performance benchmarks."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx, name):
+        if name in LAZY_COMMANDS:
+            module, attr, _ = LAZY_COMMANDS[name]
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        # Describe the lazy commands without importing them.
+        rows = [(name, cmd.get_short_help_str()) for name, cmd in self.commands.items()]
+        rows += [(name, help_text) for name, (_, _, help_text) in LAZY_COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
+
+
+corpus_option = click.option(
+    "--corpus", "corpus", type=click.Path(path_type=Path), envvar="QA_CORPUS_DIR", default=None,
+    help="Directory of articles (default: seeds).",
+)
+
+
+def _settings(corpus: Path | None, **overrides) -> Settings:
+    try:
+        return Settings.from_env(corpus_dir=corpus, **overrides)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _assistant(settings: Settings, quiet: bool = True):
+    from qa.assistant import Assistant
+
+    try:
+        try:
+            return Assistant.open_index(settings) if _index_is_current(settings) else Assistant.from_directory(settings=settings)
+        except QAError:
+            return Assistant.from_directory(settings=settings)
+    except QAError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _index_is_current(settings: Settings) -> bool:
+    """Whether the corpus is unchanged since the index was written (cheap: sizes and mtimes)."""
+    from index.ingest import iter_corpus_files
+    from index.store import current_generation
+
+    gen = current_generation(settings.resolved_index_dir)
+    if gen is None or not (gen / "manifest.json").exists():
+        return False
+    built = (gen / "manifest.json").stat().st_mtime
+    corpus = Path(settings.corpus_dir)
+    return corpus.is_dir() and all(p.stat().st_mtime < built for p in iter_corpus_files(corpus)) and corpus.stat().st_mtime < built
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="article-qa")
+def main():
+    """Ask questions about a collection of news articles; every answer cites exact passages."""
+
+
+@main.command()
+@click.argument("corpus", type=click.Path(path_type=Path), required=False, envvar="QA_CORPUS_DIR")
+@click.option("--rebuild", is_flag=True, help="Re-embed everything (recovers a damaged index).")
+def index(corpus: Path | None, rebuild: bool):
+    """Index (or incrementally re-index) a directory of articles."""
+    from qa.assistant import Assistant
+
+    settings = _settings(corpus)
+    with click.progressbar(length=1, label="Embedding", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            assistant = Assistant.from_directory(settings=settings, rebuild=rebuild, progress=progress)
+        except QAError as exc:
+            raise click.ClickException(str(exc)) from exc
+    report = assistant.last_report
+    click.echo(str(report))
+    if report.problems:
+        sys.exit(2)  # indexed what it could, but the user must know some files were left out
+
+
+@main.command()
+@click.argument("question")
+@corpus_option
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve.")
+def ask(question: str, corpus: Path | None, as_json: bool, k: int | None):
+    """Answer one QUESTION with cited passages."""
+    assistant = _assistant(_settings(corpus))
+    try:
+        answer = assistant.ask(question, k=k)
+    except QAError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if as_json else str(answer))
+
+
+@main.command()
+@corpus_option
+def chat(corpus: Path | None):
+    """A conversation in the terminal (follow-up questions use earlier turns)."""
+    assistant = _assistant(_settings(corpus))
+    conversation = assistant.conversation()
+    click.echo("Ask about the articles. Empty line or Ctrl-D to quit; /reset starts over.")
+    while True:
+        try:
+            question = input("? ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        if question == "/reset":
+            conversation.reset()
+            continue
+        try:
+            click.echo(str(conversation.ask(question)) + "\n")
+        except QAError as exc:
+            click.echo(f"Error: {exc}", err=True)

