@@ -88,7 +88,25 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Irregular past forms the Snowball stemmer cannot connect to their base verb ("fled" vs "flee").
+_IRREGULAR = dict(
+    pair.split(":") for pair in """arose:arise awoke:awake began:begin begun:begin bit:bite bitten:bite blew:blow
+    blown:blow broke:break broken:break brought:bring built:build bought:buy caught:catch chose:choose chosen:choose
+    came:come dealt:deal dug:dig drew:draw drawn:draw drove:drive driven:drive ate:eat eaten:eat fell:fall
+    fallen:fall fed:feed felt:feel fought:fight found:find fled:flee flew:fly flown:fly forbade:forbid
+    forgot:forget forgotten:forget froze:freeze frozen:freeze gave:give given:give went:go gone:go grew:grow
+    grown:grow hung:hang heard:hear hid:hide hidden:hide held:hold kept:keep knew:know known:know laid:lay
+    led:lead left:leave lent:lend lost:lose made:make meant:mean met:meet paid:pay ran:run rang:ring rose:rise
+    risen:rise sought:seek sold:sell sent:send shook:shake shot:shoot shut:shut sang:sing sank:sink sat:sit
+    slept:sleep spoke:speak spoken:speak spent:spend stood:stand stole:steal stolen:steal struck:strike
+    swore:swear sworn:swear took:take taken:take taught:teach tore:tear torn:tear told:tell thought:think
+    threw:throw thrown:throw understood:understand woke:wake wore:wear worn:wear won:win wrote:write
+    written:write withdrew:withdraw withdrawn:withdraw overthrew:overthrow overthrown:overthrow
+    dead:die""".split()
+)
+
+
 def content_terms(text: str) -> list[str]:
     """Stemmed words minus stopwords: the unit for lexical overlap and BM25."""
-    kept = [w for w in words(text) if w not in STOPWORDS]
+    kept = [_IRREGULAR.get(w, w) for w in words(text) if w not in STOPWORDS]
     return _stemmer().stemWords(kept) if kept else []

@@ -13,11 +13,13 @@ from index.retrieve import SentenceHit
 from index.text import content_terms, words
 from qa.question import QuestionKind
 
+# Words that introduce a reason: strong ones start a "why" short answer, weak ones only hint.
 CAUSAL_CUES = re.compile(
-    r"\b(because( of)?|due to|as a result of|owing to|in order to|so that|since|after|in protest|"
-    r"citing|the reason|led to|caused by|resulted from|amid)\b",
+    r"\b(because( of)?|due to|as a result of|owing to|in order to|so that|in protest (at|against|over)|"
+    r"citing|the reason|caused by|resulted from|in response to)\b",
     re.IGNORECASE,
 )
+WEAK_CAUSAL_CUES = re.compile(r"\b(after|since|amid|following|over|led to)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,12 @@ def rank_for(kind: QuestionKind, sentences: list[SentenceHit]) -> list[SentenceH
     """Re-rank with what the question type needs: a causal clause for "why", a fitting entity else."""
     if kind.type != "why":
         return sentences
-    return sorted(sentences, key=lambda s: -(s.score + (0.08 if CAUSAL_CUES.search(s.text) else 0.0)))
+    def bonus(sentence: SentenceHit) -> float:
+        if CAUSAL_CUES.search(sentence.text):
+            return 0.08
+        return 0.03 if WEAK_CAUSAL_CUES.search(sentence.text) else 0.0
+
+    return sorted(sentences, key=lambda s: -(s.score + bonus(s)))
 
 
 def select_evidence(sentences: list[SentenceHit], max_citations: int, threshold: float) -> list[SentenceHit]:
@@ -48,7 +55,7 @@ def select_evidence(sentences: list[SentenceHit], max_citations: int, threshold:
         return []
     best = sentences[0]
     chosen = [best]
-    floor = max(threshold, best.score * 0.85)
+    floor = max(threshold, best.score * 0.6)
     for sentence in sentences[1:]:
         if len(chosen) >= max_citations or sentence.score < floor:
             break
@@ -73,22 +80,73 @@ def short_answer(
             if clause:
                 return clause, i, []
         return None, None, []
-    labels = kind.entity_labels
-    if not labels:
+    if not kind.entity_labels:
         return None, None, []
+    votes = entity_votes(kind, question, evidence)
+    if not votes:
+        return None, None, []
+    answer, index = votes[0].text, votes[0].sentence
+    conflicts = _conflicting(answer, index, [(v.text, v.sentence) for v in votes[1:]], evidence)
+    return answer, index, conflicts
+
+
+@dataclass
+class _Vote:
+    text: str  # the longest surface form seen ("Bashar al-Assad" over "Assad")
+    sentence: int  # the best-scoring evidence sentence that contains it
+    weight: float
+    key: set[str]
+
+
+def entity_votes(kind: QuestionKind, question: str, evidence: list[SentenceHit]) -> list[_Vote]:
+    """Candidate answers of the expected type, pooled over the evidence and weighted.
+
+    An entity earns its sentence's score, more when it stands next to words of the question
+    (the phrase the question asks about), less when it only modifies another noun ("Assad's
+    government"), and nothing when the question already names it.
+    """
     from qa.entities import entities  # spaCy loads only when a question needs an entity
 
-    asked = set(words(question))
-    candidates: list[tuple[str, int]] = []
+    asked_words = set(words(question))
+    asked_terms = set(content_terms(question))
+    votes: list[_Vote] = []
     for i, sentence in enumerate(evidence):
         for entity in entities(sentence.text):
-            if entity.label in labels and not set(words(entity.text)) <= asked and not _overlaps_question(entity.text, asked):
-                candidates.append((entity.text, i))
-    if not candidates:
-        return None, None, []
-    answer, index = candidates[0]
-    conflicts = _conflicting(answer, index, candidates, evidence)
-    return answer, index, conflicts
+            if entity.label not in kind.entity_labels or _overlaps_question(entity.text, asked_words):
+                continue
+            weight = sentence.score * (1.0 + _proximity(sentence.text, entity, asked_terms))
+            if _is_possessive_modifier(sentence.text, entity.end):
+                weight *= 0.3
+            if entity.label in WEAK_LABELS:
+                weight *= 0.3
+            key = {w for w in words(entity.text) if w not in _TITLES}
+            _add_vote(votes, entity.text, i, weight, key)
+    return sorted(votes, key=lambda v: -v.weight)
+
+
+# Nationalities and groups ("Syrian") answer "who" only when no person or organisation does.
+WEAK_LABELS = {"NORP"}
+_TITLES = {"mr", "mrs", "ms", "dr", "gen", "lt", "col", "president", "prime", "minister", "sir", "the"}
+
+
+def _add_vote(votes: list[_Vote], text: str, sentence: int, weight: float, key: set[str]) -> None:
+    for vote in votes:
+        if key and (key <= vote.key or vote.key <= key):
+            vote.weight += weight
+            if len(text) > len(vote.text):
+                # The short answer must stay a verbatim part of the sentence it cites.
+                vote.text, vote.sentence, vote.key = text, sentence, vote.key | key
+            return
+    votes.append(_Vote(text, sentence, weight, key))
+
+
+def _proximity(sentence: str, entity, asked_terms: set[str], window: int = 40) -> float:
+    nearby = sentence[max(0, entity.start - window):entity.start] + " " + sentence[entity.end:entity.end + window]
+    return 0.5 if asked_terms & set(content_terms(nearby)) else 0.0
+
+
+def _is_possessive_modifier(sentence: str, end: int) -> bool:
+    return sentence[end:end + 2] in {"'s", "’s"}
 
 
 def _overlaps_question(entity: str, asked: set[str]) -> bool:
@@ -118,7 +176,7 @@ def _conflicting(
 def causal_clause(sentence: str) -> str | None:
     """The reason part of a sentence ("because ..."), trimmed at the next clause boundary."""
     match = CAUSAL_CUES.search(sentence)
-    if not match or match.group(0).lower() in {"after", "since", "amid"} and match.start() == 0:
+    if not match:
         return None
     clause = sentence[match.start():]
     clause = re.split(r"(?<=[a-z”\"’])[,;]\s+(?=(?:he|she|they|it|the|a|an)\b)|[.!?](?=\s|$)", clause, maxsplit=1)[0]
