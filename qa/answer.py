@@ -173,13 +173,19 @@ def _conflicting(
     return conflicts
 
 
+# Where a reason clause stops: sentence end, or a comma before an attribution ("..., he said").
+_CLAUSE_END = re.compile(
+    r"[,;][”\"’']?\s+(?=(?:he|she|they|it|we|i)\b|(?:[\w’'-]+\s+){0,4}(?:said|says|told|added|reported|reports|according)\b)"
+    r"|[.!?](?=[”\"’']?(?:\s|$))"
+)
+
+
 def causal_clause(sentence: str) -> str | None:
     """The reason part of a sentence ("because ..."), trimmed at the next clause boundary."""
     match = CAUSAL_CUES.search(sentence)
     if not match:
         return None
-    clause = sentence[match.start():]
-    clause = re.split(r"(?<=[a-z”\"’])[,;]\s+(?=(?:he|she|they|it|the|a|an)\b)|[.!?](?=\s|$)", clause, maxsplit=1)[0]
+    clause = _CLAUSE_END.split(sentence[match.start():], maxsplit=1)[0]
     clause = clause.rstrip(" ,;:”\"'’")
     return clause if len(clause.split()) >= 3 else None
 

@@ -140,3 +140,5 @@ def chat(corpus: Path | None):
             click.echo(str(conversation.ask(question)) + "\n")
         except QAError as exc:
             click.echo(f"Error: {exc}", err=True)
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Answer composition on hand-made sentence hits (spaCy is real; nothing of ours is faked)."""
+from index.retrieve import SentenceHit
+from qa.answer import causal_clause, compose, select_evidence
+from qa.question import classify
+
+
+def hit(text, score, article="a.txt", start=0):
+    return SentenceHit(article, start, start + len(text), text, score, score, score, 0)
+
+
+def test_evidence_keeps_near_best_sentences_and_drops_weak_and_redundant_ones():
+    best = hit("The envoy met President Assad in Damascus.", 0.9)
+    near = hit("The envoy held talks with opposition figures.", 0.7, start=100)
+    repeat = hit("The envoy met President Assad in Damascus today.", 0.85, start=200)
+    weak = hit("Rebels seized a town.", 0.3, start=300)
+    assert select_evidence([best, repeat, near, weak], max_citations=3, threshold=0.4) == [best, near]
+    assert select_evidence([best, near], max_citations=1, threshold=0.4) == [best]
+
+
+def test_short_answer_leads_and_cites_the_sentence_it_comes_from():
+    evidence = [hit("Officials said the talks were useful.", 0.8), hit("Lakhdar Brahimi met Bashar al-Assad in Damascus.", 0.7, start=50)]
+    result = compose(classify("Who met Brahimi?"), "Who met Brahimi?", evidence)
+    assert result.short_answer == "Bashar al-Assad"
+    assert result.text.startswith("Bashar al-Assad [2].")
+    assert result.short_answer in evidence[result.short_evidence].text
+    assert "Officials said the talks were useful. [1]" in result.text
+
+
+def test_entities_named_in_the_question_are_not_answers():
+    evidence = [hit("Lakhdar Brahimi travelled to Damascus.", 0.8)]
+    result = compose(classify("Where did Lakhdar Brahimi travel?"), "Where did Lakhdar Brahimi travel?", evidence)
+    assert result.short_answer == "Damascus"
+
+
+def test_disagreeing_sources_are_surfaced_with_citations():
+    evidence = [
+        hit("The game was played at Raymond James Stadium in Tampa, Florida.", 0.9, article="a.txt"),
+        hit("The game was played at the stadium in Glendale, Arizona.", 0.85, article="b.txt"),
+    ]
+    result = compose(classify("Where was the game played?"), "Where was the game played?", evidence)
+    assert result.conflicts
+    assert "The sources disagree" in result.text and "[2]" in result.text
+
+
+def test_why_answers_lead_with_the_reason_clause():
+    assert causal_clause("He said he had defected because the army committed massacres, officials said.") == \
+        "because the army committed massacres"
+    assert causal_clause("After the war ended, he left.") is None
+    evidence = [hit("He quit because of the increased level of surveillance.", 0.8)]
+    result = compose(classify("Why did he quit?"), "Why did he quit?", evidence)
+    assert result.text.startswith("Because of the increased level of surveillance [1].")
+
+
+def test_every_word_of_the_answer_comes_from_a_cited_sentence():
+    evidence = [hit("Dozens of people were killed in Halfaya.", 0.8), hit("The strike hit a bakery.", 0.6, start=60)]
+    result = compose(classify("How many people were killed?"), "How many people were killed?", evidence)
+    for e in result.evidence:
+        assert f"{e.hit.text} [{e.n}]" in result.text
+
+
+def test_question_types():
+    assert classify("Who met Brahimi?").type == "who"
+    assert classify("Why did the general say he defected?").type == "why"
+    assert classify("How many people died?").type == "how_many"
+    assert classify("In which town did rebels claim gains?").type == "where"
+    assert classify("When did he retire?").type == "when"
+    assert classify("Did the source confirm it?").type == "yes_no"

@@ -1,0 +1,111 @@
+"""End to end on the seed article with the real model and a real FAISS index."""
+import pytest
+
+from qa import Assistant, QAError
+
+pytestmark = pytest.mark.slow
+
+
+def assert_exact_quotes(assistant, answer):
+    for c in answer.citations:
+        article = assistant.article(c.article)
+        assert article.text[c.start:c.end] == c.quote
+        assert c.article_hash == article.hash
+        assert f"[{c.n}]" in answer.text
+
+
+def test_who_met_brahimi_names_assad_and_the_opposition_figures(seed_assistant):
+    answer = seed_assistant.ask("Who met Brahimi?")
+    assert not answer.abstained
+    assert "Assad" in answer.short_answer
+    assert_exact_quotes(seed_assistant, answer)
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "Assad" in quotes and "opposition figures" in quotes
+
+
+def test_why_the_general_defected_gives_his_reason_with_attribution(seed_assistant):
+    answer = seed_assistant.ask("Why did the general say he defected?")
+    assert not answer.abstained
+    assert_exact_quotes(seed_assistant, answer)
+    assert answer.short_answer.lower().startswith("because")
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "massacres" in quotes and "gangs of murder and destruction" in quotes
+    assert "he said" in quotes  # the attribution stays with the quote
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "Who won the 2012 US presidential election?",
+    "How much did the new stadium in Tampa cost?",
+])
+def test_questions_the_article_does_not_answer_are_abstained_on(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.text.startswith("The articles don't say")
+    assert answer.see_also  # the closest passages are still offered
+    for p in answer.see_also:
+        assert seed_assistant.article(p.article).text[p.start:p.end] == p.quote
+
+
+def test_short_answers_by_question_type(seed_assistant):
+    assert seed_assistant.ask("Where did the commander flee to?").short_answer == "Turkey"
+    assert seed_assistant.ask("How many people were killed in the air strike in Halfaya?").short_answer == "dozens"
+    assert "Shalal" in seed_assistant.ask("Who is the commander of Syria's military police?").short_answer
+
+
+def test_follow_up_resolves_the_pronoun_against_the_previous_turn(seed_assistant):
+    conversation = seed_assistant.conversation()
+    first = conversation.ask("Who is the commander of Syria's military police?")
+    follow_up = conversation.ask("Where did he flee to?")
+    assert "Shalal" in first.short_answer
+    assert follow_up.short_answer == "Turkey"
+    assert "Shalal" in follow_up.resolved_question
+    assert follow_up.question == "Where did he flee to?"
+    assert_exact_quotes(seed_assistant, follow_up)
+
+
+def test_a_new_conversation_has_no_history(seed_assistant):
+    conversation = seed_assistant.conversation()
+    conversation.ask("Who is the commander of Syria's military police?")
+    fresh = seed_assistant.conversation()
+    assert fresh.resolve("Where did he flee to?") == ("Where did he flee to?", None)
+
+
+def test_answer_serialises_to_the_cli_json_shape(seed_assistant):
+    data = seed_assistant.ask("Who met Brahimi?").to_dict()
+    assert set(data) >= {"question", "text", "abstained", "citations", "short_answer", "see_also", "retrieved"}
+    assert set(data["citations"][0]) == {"n", "article", "title", "start", "end", "quote", "score", "article_hash"}
+
+
+def test_retriever_alone_finds_the_relevant_chunk(seed_assistant):
+    passages = seed_assistant.retrieve("Lakhdar Brahimi talks with opposition figures", k=2)
+    assert any("opposition figures" in p.quote for p in passages)
+
+
+@pytest.mark.parametrize("question,message", [("", "empty"), ("   \n\t", "empty"), ("x" * 100_000, "limit")])
+def test_bad_questions_get_clear_errors(seed_assistant, question, message):
+    with pytest.raises(QAError, match=message):
+        seed_assistant.ask(question)
+
+
+def test_control_characters_are_ignored(seed_assistant):
+    answer = seed_assistant.ask("Who\x00 met\x07 Brahimi?\u200b")
+    assert "Assad" in (answer.short_answer or "")
+
+
+def test_stale_citation_is_reported_after_the_article_changes(tmp_path):
+    from tests.conftest import copy_seeds
+
+    corpus = copy_seeds(tmp_path / "seeds")
+    assistant = Assistant.from_directory(corpus)
+    citation = assistant.ask("Who met Brahimi?").citations[0]
+    assert assistant.citation_status(citation) == "valid"
+    path = corpus / citation.article
+    path.write_text("Breaking: " + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assistant.reindex()
+    assert assistant.citation_status(citation.to_dict()) == "stale"
+    path.unlink()
+    (corpus / "other.txt").write_text("Another article entirely.", encoding="utf-8")
+    assistant.reindex()
+    assert assistant.citation_status(citation) == "missing"
