@@ -1,0 +1,59 @@
+"""Incremental indexing with the real model: only new or changed text is embedded."""
+import pytest
+
+from index.articles import Article
+from index.embedding import Embedder
+from index.store import IndexParams, build, load
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return Embedder()
+
+
+def articles(*texts):
+    return [Article(f"a{i}.txt", f"Title {i}", text) for i, text in enumerate(texts)]
+
+
+def test_reindex_embeds_only_new_or_changed_and_drops_removed(tmp_path, embedder):
+    params = IndexParams(embedder.model_path)
+    first = build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, params)
+    assert (first.embedded_articles, first.removed_articles) == (3, 0)
+    unchanged = build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, params)
+    assert unchanged.embedded_chunks == 0
+    changed = build(articles("Alpha one. Alpha two.", "Beta story changed."), tmp_path, embedder, params)
+    assert (changed.embedded_articles, changed.removed_articles) == (1, 2)
+    index = load(tmp_path)
+    assert sorted(index.articles) == ["a0.txt", "a1.txt"]
+    assert index.faiss_index.ntotal == len(index.chunks)
+    # Reused vectors are the same as freshly computed ones: search still finds the right chunk.
+    query = embedder.encode(["Alpha one"])[0]
+    _, ids = index.faiss_index.search(query[None, :], 1)
+    assert index.chunks[ids[0][0]].article_id == "a0.txt"
+
+
+def test_changed_model_settings_force_reembedding(tmp_path, embedder):
+    build(articles("Alpha one."), tmp_path, embedder, IndexParams(embedder.model_path, chunk_size=160))
+    report = build(articles("Alpha one."), tmp_path, embedder, IndexParams(embedder.model_path, chunk_size=100))
+    assert report.embedded_chunks == 1
+
+
+def test_only_the_live_generation_remains(tmp_path, embedder):
+    params = IndexParams(embedder.model_path)
+    build(articles("One."), tmp_path, embedder, params)
+    build(articles("Two."), tmp_path, embedder, params)
+    generations = [p for p in tmp_path.iterdir() if p.name.startswith("gen-")]
+    assert len(generations) == 1
+    assert (tmp_path / "CURRENT").read_text() == generations[0].name
+
+
+def test_large_collections_switch_to_hnsw(tmp_path, embedder):
+    texts = [f"Story number {i} about topic {i % 7}." for i in range(30)]
+    build(articles(*texts), tmp_path, embedder, IndexParams(embedder.model_path, hnsw_threshold=20))
+    index = load(tmp_path)
+    assert index.manifest["index_type"] == "hnsw"
+    query = embedder.encode(["Story number 17 about topic 3."])[0]
+    _, ids = index.faiss_index.search(query[None, :], 1)
+    assert index.chunks[ids[0][0]].article_id == "a17.txt"
