@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +83,12 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
         result.problems.append(IngestProblem(rel, f"unsupported file type '{suffix or path.name}' (supported: {supported})"))
         return result
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # Reading a FIFO or device would block or never end.
+            result.problems.append(IngestProblem(rel, "not a regular file (pipe, socket or device); skipped"))
+            return result
+        size = info.st_size
         if size > max_bytes:
             result.problems.append(IngestProblem(rel, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit"))
             return result
@@ -99,7 +106,9 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
     elif suffix in HTML_SUFFIXES:
         _add(result, rel, html_article(rel, text))
     elif suffix == ".jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Only "\n" ends a record: str.splitlines() would also split on U+2028 and friends,
+        # which JSON allows unescaped inside strings.
+        for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
                 _add_record(result, rel, number, line, is_line=True)
     else:
@@ -107,8 +116,16 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
     return result
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode_text(raw: bytes) -> str:
-    """UTF-8 (BOM tolerated), falling back to Windows-1252 for legacy text; binary is refused."""
+    """UTF-8 (BOM tolerated), UTF-16 with a BOM, else Windows-1252 for legacy text; binary is refused."""
+    if raw.startswith(_UTF16_BOMS):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ValueError("not valid UTF-16 text despite its byte-order mark") from None
     if b"\x00" in raw[:8192]:
         raise ValueError("binary file (contains NUL bytes), not text")
     try:
@@ -135,6 +152,9 @@ def _load_json(result: IngestResult, rel: str, text: str) -> None:
     except json.JSONDecodeError as exc:
         result.problems.append(IngestProblem(rel, f"malformed JSON: {exc.msg} (column {exc.colno})", exc.lineno))
         return
+    except RecursionError:
+        result.problems.append(IngestProblem(rel, "malformed JSON: nested too deeply"))
+        return
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, start=1):
         _add_record(result, rel, number, record, is_line=False)
@@ -149,6 +169,9 @@ def _add_record(result: IngestResult, rel: str, number: int, record, is_line: bo
         except json.JSONDecodeError as exc:
             result.problems.append(IngestProblem(rel, f"malformed JSON record: {exc.msg}", line))
             return
+        except RecursionError:
+            result.problems.append(IngestProblem(rel, "malformed JSON record: nested too deeply", line))
+            return
     if not isinstance(record, dict):
         result.problems.append(IngestProblem(where, "record is not a JSON object", line))
         return
@@ -156,12 +179,22 @@ def _add_record(result: IngestResult, rel: str, number: int, record, is_line: bo
     if not isinstance(text, str):
         result.problems.append(IngestProblem(where, "record has no 'text' string", line))
         return
+    text = _without_surrogates(text)
+
     def optional(key: str) -> str | None:
         value = record.get(key)
-        return None if value is None else str(value)
+        return None if value is None else _without_surrogates(str(value))
     title = optional("title") or title_from_text(text) or where
     article = Article(id=where, title=title, text=text, url=optional("url"), date=optional("date") or optional("published_at"), source=optional("source"))
     _add(result, where, article, line)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(text: str) -> str:
+    # JSON may escape lone surrogates ("\\ud800"); they cannot be hashed or stored as UTF-8.
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def html_article(rel: str, html: str) -> Article | None:

@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -99,38 +100,66 @@ def writer_lock(index_dir: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+_GENERATION_NAME = re.compile(r"gen-[0-9A-Za-z-]+")
+
+
 def current_generation(index_dir: Path) -> Path | None:
+    """The live generation's folder; None where no index was written or the pointer is damaged."""
     try:
-        name = (index_dir / CURRENT).read_text().strip()
+        return _read_pointer(index_dir)
+    except IndexCorrupt:
+        return None
+
+
+def _read_pointer(index_dir: Path) -> Path | None:
+    try:
+        raw = (index_dir / CURRENT).read_bytes()
     except FileNotFoundError:
         return None
-    return index_dir / name if name else None
+    name = raw.decode("ascii", errors="replace").strip()
+    if not _GENERATION_NAME.fullmatch(name):
+        raise IndexCorrupt(f"index pointer {index_dir / CURRENT} is damaged; run `qa index --rebuild`")
+    return index_dir / name
 
 
 def load(index_dir: str | os.PathLike, verify: bool = True) -> StoredIndex | None:
     """The live generation, or None where no index was ever written; IndexCorrupt if damaged."""
     index_dir = Path(index_dir)
-    gen = current_generation(index_dir)
-    if gen is None:
-        return None
+    for _ in range(3):
+        gen = _read_pointer(index_dir)
+        if gen is None:
+            return None
+        try:
+            return _load_generation(gen, verify)
+        except IndexCorrupt:
+            # A writer in another process may have flipped CURRENT and removed this generation
+            # while we read it; that is not damage, so read the new one.
+            if current_generation(index_dir) == gen:
+                raise
+    raise IndexCorrupt(f"index in {index_dir} kept changing while it was read; try again")
+
+
+def _load_generation(gen: Path, verify: bool) -> StoredIndex:
     try:
-        manifest = json.loads((gen / "manifest.json").read_text())
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+            raise ValueError("not an index manifest")
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"index manifest unreadable in {gen}: {exc}; run `qa index --rebuild`") from exc
     if verify:
-        _verify_files(gen, manifest)
+        _verify_files(gen, manifest["files"])
     try:
         return _read_generation(gen, manifest)
     except Exception as exc:  # any parse failure of a verified file still means damage
         raise IndexCorrupt(f"index files in {gen} could not be read ({exc}); run `qa index --rebuild`") from exc
 
 
-def _verify_files(gen: Path, manifest: dict) -> None:
-    for name, expected in manifest.get("files", {}).items():
+def _verify_files(gen: Path, files: dict) -> None:
+    for name, expected in files.items():
         path = gen / name
-        if not path.exists():
+        if not path.is_file():
             raise IndexCorrupt(f"index file missing: {path}; run `qa index --rebuild`")
-        if path.stat().st_size != expected["size"] or _sha256(path) != expected["sha256"]:
+        if not isinstance(expected, dict) or path.stat().st_size != expected.get("size") or _sha256(path) != expected.get("sha256"):
             raise IndexCorrupt(f"index file corrupted or truncated: {path}; run `qa index --rebuild`")
 
 
@@ -258,9 +287,10 @@ def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chu
             bm25.index([content_terms(_bm25_text(c, articles[position[c.article_id]])) or [""] for c in chunks], show_progress=False)
             bm25.save(str(gen / "bm25"))
         files = {}
-        for path in sorted(p for p in gen.rglob("*") if p.is_file()):
+        for path in sorted(gen.rglob("*")):
             _fsync(path)
-            files[path.relative_to(gen).as_posix()] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+            if path.is_file():
+                files[path.relative_to(gen).as_posix()] = {"size": path.stat().st_size, "sha256": _sha256(path)}
         manifest = {
             "format": FORMAT_VERSION,
             "params": {"model": params.model, "chunk_size": params.chunk_size, "chunk_overlap": params.chunk_overlap},
