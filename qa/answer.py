@@ -32,8 +32,7 @@ class Evidence:
 class Composition:
     text: str
     evidence: list[Evidence]
-    short_answer: str | None
-    short_evidence: int | None  # the [n] the short answer cites
+    short_answer: str | None  # when set, a verbatim part of evidence[0]
     conflicts: list[str]  # alternative answers that other sources give
 
 
@@ -117,15 +116,15 @@ def entity_votes(kind: QuestionKind, question: str, evidence: list[SentenceHit])
             weight = sentence.score * (1.0 + _proximity(sentence.text, entity, asked_terms))
             if _is_possessive_modifier(sentence.text, entity.end):
                 weight *= 0.3
-            if entity.label in WEAK_LABELS:
-                weight *= 0.3
+            weight *= LABEL_WEIGHT.get(entity.label, 1.0)
             key = {w for w in words(entity.text) if w not in _TITLES}
             _add_vote(votes, entity.text, i, weight, key)
     return sorted(votes, key=lambda v: -v.weight)
 
 
-# Nationalities and groups ("Syrian") answer "who" only when no person or organisation does.
-WEAK_LABELS = {"NORP"}
+# Nationalities ("Syrian") answer "who" only when no person or organisation does, and a building
+# answers "where" less well than the town it stands in.
+LABEL_WEIGHT = {"NORP": 0.3, "FAC": 0.8}
 _TITLES = {"mr", "mrs", "ms", "dr", "gen", "lt", "col", "president", "prime", "minister", "sir", "the"}
 
 
@@ -158,18 +157,23 @@ def _overlaps_question(entity: str, asked: set[str]) -> bool:
 def _conflicting(
     answer: str, index: int, candidates: list[tuple[str, int]], evidence: list[SentenceHit]
 ) -> list[tuple[str, int]]:
-    """First-ranked alternatives from other articles that disagree with the chosen answer."""
-    chosen_article = evidence[index].article_id
+    """Answers that other articles give in a sentence saying the same thing otherwise.
+
+    Two sources disagree when their sentences largely match but name different entities in
+    the answer slot ("played in Tampa, Florida" against "played in Glendale, Arizona").
+    """
+    chosen = evidence[index]
+    chosen_terms = set(content_terms(chosen.text))
     chosen_words = set(words(answer))
-    conflicts = []
-    seen_sentences = {index}
+    conflicts: list[tuple[str, int]] = []
     for text, i in candidates:
-        if i in seen_sentences or evidence[i].article_id == chosen_article:
+        other = evidence[i]
+        if other.article_id == chosen.article_id or set(words(text)) & chosen_words or text in chosen.text:
             continue
-        seen_sentences.add(i)
-        if set(words(text)) & chosen_words:
-            continue
-        conflicts.append((text, i))
+        other_terms = set(content_terms(other.text))
+        shared = len(chosen_terms & other_terms) / max(1, min(len(chosen_terms), len(other_terms)))
+        if shared >= 0.4 and all(i != j for _, j in conflicts):
+            conflicts.append((text, i))
     return conflicts
 
 
@@ -195,14 +199,19 @@ def compose(kind: QuestionKind, question: str, evidence: list[SentenceHit], want
     short, short_index, conflicts = (None, None, [])
     if want_short:
         short, short_index, conflicts = short_answer(kind, question, evidence)
-    numbered = [Evidence(hit, n) for n, hit in enumerate(evidence, start=1)]
-    body = " ".join(f"{e.hit.text} [{e.n}]" for e in numbered)
+    # The sentence the short answer comes from is quoted first, so the answer reads [1], [2], ...
+    order = list(range(len(evidence)))
+    if short_index is not None:
+        order.remove(short_index)
+        order.insert(0, short_index)
+    number = {old: new for new, old in enumerate(order, start=1)}
+    numbered = [Evidence(evidence[old], number[old]) for old in order]
     parts = []
     if short:
         lead = short[0].upper() + short[1:] if kind.type == "why" else short
-        parts.append(f"{lead} [{short_index + 1}].")
+        parts.append(f"{lead} [{number[short_index]}].")
     if conflicts:
-        others = "; ".join(f"{text} [{i + 1}]" for text, i in conflicts)
+        others = "; ".join(f"{text} [{number[i]}]" for text, i in conflicts)
         parts.append(f"The sources disagree: others say {others}.")
-    parts.append(body)
-    return Composition("\n\n".join(parts), numbered, short, short_index, [text for text, _ in conflicts])
+    parts.append(" ".join(f"{e.hit.text} [{e.n}]" for e in numbered))
+    return Composition("\n\n".join(parts), numbered, short, [text for text, _ in conflicts])

@@ -28,4 +28,19 @@ def _pipeline():
 def entities(text: str) -> tuple[Entity, ...]:
     with _lock:  # spaCy pipelines are not safe to call from several threads at once
         doc = _pipeline()(text)
-    return tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
+    return tuple(_merge_places(text, [Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]))
+
+
+_PLACES = {"GPE", "LOC"}
+
+
+def _merge_places(text: str, found: list[Entity]) -> list[Entity]:
+    """Join "Tampa" + ", " + "Florida" into one place: the answer to "where" is the whole name."""
+    merged: list[Entity] = []
+    for entity in found:
+        last = merged[-1] if merged else None
+        if last and last.label in _PLACES and entity.label in _PLACES and text[last.end:entity.start] == ", ":
+            merged[-1] = Entity(text[last.start:entity.end], last.label, last.start, entity.end)
+        else:
+            merged.append(entity)
+    return merged
