@@ -1,7 +1,8 @@
 """Corpus changes from users: validated uploads and removals, applied without losing anything.
 
-A file is checked in full (type by content, size, decodable, at least one article) before it is
-written into the corpus directory; it is written to a temporary name and renamed, so a failure
+A file is checked in full (type by content, size, decodable, at least one new article) before it
+is written into the corpus directory; it is written to a temporary name and linked into place
+without ever replacing an existing file, and removed again if re-indexing fails, so a failure
 leaves the corpus and the live index exactly as they were.
 """
 from __future__ import annotations
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from qa.assistant import Assistant, Progress
 
 UPLOAD_DIR = "uploads"
+# Bytes, not characters: file systems limit a name to 255 bytes, and "-NN" may be appended.
+MAX_STEM_BYTES = 120
+# Formats that may hold no NUL byte near their start, so decoding alone would not refuse them.
+BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"\x1f\x8b", b"\x7fELF")
 
 
 def safe_name(name: str) -> str:
@@ -29,7 +34,8 @@ def safe_name(name: str) -> str:
     stem, suffix = os.path.splitext(base)
     if not stem:
         raise QAError(f"Rejected upload {name!r}: the file name is empty once unsafe characters are removed.")
-    return f"{stem[:100]}{suffix.lower()}"
+    stem = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
+    return f"{stem}{suffix.lower()}"
 
 
 def check_upload(name: str, data: bytes, max_bytes: int) -> str:
@@ -47,10 +53,9 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> str:
 
 
 def _check_content_matches(name: str, suffix: str, data: bytes) -> None:
-    head = data[:2048].lstrip().lower()
-    binary_magic = (b"%pdf", b"pk\x03\x04", b"\x89png", b"gif8", b"\xff\xd8\xff", b"\x7felf", b"mz")
-    if data[:4].lower().startswith(binary_magic) or any(data[:8].lower().startswith(m) for m in binary_magic):
+    if data.startswith(BINARY_MAGIC):
         raise QAError(f"Rejected {name!r}: the content is a binary file, not {suffix} text.")
+    head = data[:2048].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if suffix in {".json", ".jsonl"} and head[:1] not in (b"{", b"["):
         raise QAError(f"Rejected {name!r}: a {suffix} file must hold JSON records, but it does not start with '{{' or '['.")
     if suffix in {".html", ".htm"} and b"<" not in head:
@@ -64,28 +69,38 @@ def add_files(assistant: "Assistant", files: list[tuple[str, bytes]], progress: 
     if len(files) > settings.max_upload_files:
         raise QAError(f"Too many files at once ({len(files)}); the limit is {settings.max_upload_files}.")
     target_dir = Path(settings.corpus_dir) / UPLOAD_DIR
-    accepted: list[tuple[Path, bytes]] = []
+    known = {assistant.article(info.id).hash for info in assistant.articles()}
+    accepted: list[tuple[str, bytes]] = []
     problems: list[str] = []
     for name, data in files:
         try:
             clean = check_upload(name, data, settings.max_upload_bytes)
-            _check_parses(name, clean, data, settings.max_article_bytes)
+            hashes = _article_hashes(name, clean, data, settings.max_article_bytes)
+            if hashes <= known:
+                raise QAError(f"Rejected {name!r}: every article in it is already indexed.")
         except QAError as exc:
             problems.append(str(exc))
             continue
-        accepted.append((_unused_path(target_dir, clean), data))
+        known |= hashes
+        accepted.append((clean, data))
     if not accepted:
         raise QAError("Nothing was added. " + " ".join(problems))
     target_dir.mkdir(parents=True, exist_ok=True)
-    for path, data in accepted:
-        _atomic_write(path, data)
-    report = assistant.reindex(progress=progress)
-    report.added = [p.relative_to(settings.corpus_dir).as_posix() for p, _ in accepted]
+    written = [_write_new(target_dir, clean, data) for clean, data in accepted]
+    try:
+        report = assistant.reindex(progress=progress)
+    except BaseException as exc:
+        for path in written:  # the live index never saw them: leave the corpus as it was
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise QAError(f"Could not index the upload ({exc}); nothing was added.") from exc
+        raise
+    report.added = [p.relative_to(settings.corpus_dir).as_posix() for p in written]
     report.problems = problems + report.problems
     return report
 
 
-def _check_parses(name: str, clean: str, data: bytes, max_bytes: int) -> None:
+def _article_hashes(name: str, clean: str, data: bytes, max_bytes: int) -> set[str]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / clean
         path.write_bytes(data)
@@ -93,28 +108,28 @@ def _check_parses(name: str, clean: str, data: bytes, max_bytes: int) -> None:
     if not result.articles:
         reasons = "; ".join(str(p) for p in result.problems) or "no article text found"
         raise QAError(f"Rejected {name!r}: {reasons}")
+    return {article.hash for article in result.articles}
 
 
-def _unused_path(folder: Path, name: str) -> Path:
-    path = folder / name
-    counter = 2
-    while path.exists():
-        path = folder / f"{Path(name).stem}-{counter}{Path(name).suffix}"
-        counter += 1
-    return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+def _write_new(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` under ``name`` (or ``stem-N``), never replacing a file that exists."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        stem, suffix = os.path.splitext(name)
+        for counter in range(1, 10_000):
+            path = folder / (name if counter == 1 else f"{stem}-{counter}{suffix}")
+            try:
+                os.link(tmp, path)  # atomic and fails if taken, unlike exists() then replace()
+                return path
+            except FileExistsError:
+                continue
+        raise QAError(f"Rejected {name!r}: too many uploads with this name.")
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def remove_article(assistant: "Assistant", article_id: str, progress: "Progress | None" = None) -> IndexReport:
