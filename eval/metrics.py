@@ -1,0 +1,106 @@
+"""Scoring primitives: SQuAD-style answer matching, character-overlap evidence, retrieval ranks."""
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from dataclasses import dataclass
+from statistics import quantiles
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCT = set(string.punctuation) | set("‘’“”—–…")
+
+
+def normalize(text: str) -> str:
+    """SQuAD's normalisation (lower case, no punctuation, no articles, single spaces), curly quotes included."""
+    text = "".join(" " if ch in _PUNCT else ch for ch in text.lower())
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def exact_match(prediction: str, golds: tuple[str, ...] | list[str]) -> float:
+    return float(any(normalize(prediction) == normalize(g) for g in golds)) if golds else 0.0
+
+
+def token_f1(prediction: str, golds: tuple[str, ...] | list[str]) -> float:
+    return max((_f1(prediction, g) for g in golds), default=0.0)
+
+
+def _f1(prediction: str, gold: str) -> float:
+    pred, ref = normalize(prediction).split(), normalize(gold).split()
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if not pred or not ref or common == 0:
+        return float(pred == ref)
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def contains_answer(text: str, golds: tuple[str, ...] | list[str]) -> float:
+    """Whether any gold answer appears (normalised, on word boundaries) in the text."""
+    haystack = f" {normalize(text)} "
+    return float(any(normalize(g) and f" {normalize(g)} " in haystack for g in golds))
+
+
+@dataclass(frozen=True)
+class Span:
+    article: str
+    start: int
+    end: int
+
+    def overlap(self, other: "Span") -> int:
+        if self.article != other.article:
+            return 0
+        return max(0, min(self.end, other.end) - max(self.start, other.start))
+
+
+def covered_chars(gold: Span, spans: list[Span]) -> int:
+    """Characters of ``gold`` covered by the union of ``spans`` (overlapping citations count once)."""
+    covered = [False] * (gold.end - gold.start)
+    for span in spans:
+        if span.article != gold.article:
+            continue
+        for i in range(max(span.start, gold.start), min(span.end, gold.end)):
+            covered[i - gold.start] = True
+    return sum(covered)
+
+
+def evidence_precision(cited: list[Span], gold: list[Span]) -> float:
+    """Share of cited spans that overlap some gold span."""
+    if not cited:
+        return 0.0
+    return sum(any(c.overlap(g) for g in gold) for c in cited) / len(cited)
+
+
+def evidence_recall(cited: list[Span], gold: list[Span]) -> float:
+    """Share of gold characters that the cited spans cover."""
+    total = sum(g.end - g.start for g in gold)
+    return sum(covered_chars(g, cited) for g in gold) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class RetrievalScores:
+    hit: float
+    recall: float
+    reciprocal_rank: float
+
+
+def retrieval_scores(ranked: list[Span], gold: list[Span]) -> RetrievalScores:
+    """hit@k, recall@k (share of gold spans touched by some passage) and reciprocal rank."""
+    rank = next((i for i, p in enumerate(ranked, start=1) if any(p.overlap(g) for g in gold)), None)
+    found = sum(any(p.overlap(g) for p in ranked) for g in gold)
+    return RetrievalScores(
+        hit=float(rank is not None), recall=found / len(gold) if gold else 0.0,
+        reciprocal_rank=1.0 / rank if rank else 0.0,
+    )
+
+
+def percentile(values: list[float], q: int) -> float | None:
+    """The q-th percentile (inclusive method); None for no values."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return float(values[0])
+    return float(quantiles(values, n=100, method="inclusive")[q - 1])
+
+
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
