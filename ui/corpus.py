@@ -1,0 +1,69 @@
+"""The reading panel and the articles panel: open, upload, remove."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from qa import QAError
+from ui import render
+
+log = logging.getLogger(__name__)
+
+UPLOAD_TYPES = [".txt", ".md", ".html", ".json", ".jsonl"]
+
+
+def _offsets(data: dict, length: int) -> tuple[int | None, int | None]:
+    """The requested span, or no span when the link's offsets do not fit this article."""
+    try:
+        start, end = int(data["start"]), int(data["end"])
+    except (KeyError, TypeError, ValueError):
+        return None, None
+    return (start, end) if 0 <= start < end <= length else (None, None)
+
+
+class CorpusHandlers:
+    def __init__(self, assistant):
+        self.assistant = assistant
+
+    def open_passage(self, data: dict) -> str:
+        """Reader HTML for a link's {article, start?, end?}."""
+        try:
+            article = self.assistant.article(str(data.get("article", "")))
+        except QAError as exc:
+            return render.problem_html(f"{exc} It may have been removed since this answer was given.")
+        start, end = _offsets(data, len(article.text))
+        return render.article_html(article, start, end)
+
+    def listing(self) -> tuple[str, list[tuple[str, str]]]:
+        infos = self.assistant.articles()
+        choices = [(f"{i.title} — {i.id}", i.id) for i in sorted(infos, key=lambda i: i.title.lower())]
+        return render.articles_html(infos), choices
+
+    def upload(self, paths: list[str] | None, progress) -> tuple[str, str, list[tuple[str, str]]]:
+        """(status, articles list, removal choices) after indexing the uploaded files."""
+        if not paths:
+            return "", *self.listing()
+        progress(0, desc="Checking files")
+        try:
+            files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+            report = self.assistant.add_files(
+                files, progress=lambda done, total: progress((done, max(total, 1)), desc="Indexing", unit="chunks"))
+        except QAError as exc:
+            return render.problem_html(str(exc)), *self.listing()
+        except Exception:
+            log.exception("upload failed")
+            return render.problem_html("The upload could not be indexed; nothing already indexed was changed."), *self.listing()
+        return render.report_html(report), *self.listing()
+
+    def remove(self, article_id: str | None, progress) -> tuple[str, str, list[tuple[str, str]]]:
+        if not article_id:
+            return render.problem_html("Choose an article to remove first."), *self.listing()
+        progress(0, desc="Re-indexing")
+        try:
+            report = self.assistant.remove_article(article_id)
+        except QAError as exc:
+            return render.problem_html(str(exc)), *self.listing()
+        except Exception:
+            log.exception("removing %r failed", article_id)
+            return render.problem_html("The article could not be removed; the index is unchanged."), *self.listing()
+        return render.report_html(report, verb=f"Removed {article_id}"), *self.listing()

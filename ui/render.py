@@ -1,0 +1,159 @@
+"""HTML for the page, built only from escaped text.
+
+Every string that comes from an article, a question or a file name goes through ``html.escape``
+before it reaches markup; the only tags are the ones written here. Links carry their target in a
+``#qa:`` fragment that the page script turns into an event (see ``ui.theme.BRIDGE_JS``).
+"""
+from __future__ import annotations
+
+import re
+from html import escape
+from urllib.parse import urlencode
+
+from qa import Answer, ArticleInfo, Citation, IndexReport, Passage
+
+# Articles longer than this are shown as a window around the quote, so one huge file cannot
+# freeze the browser.
+MAX_SHOWN_CHARS = 60_000
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def link_target(article: str, start: int | None = None, end: int | None = None) -> str:
+    query = {"a": article} if start is None else {"a": article, "s": start, "e": end}
+    return "#qa:" + urlencode(query)
+
+
+def question_html(question: str) -> str:
+    return f'<div class="qa-question">{escape(question)}</div>'
+
+
+def thinking_html() -> str:
+    return '<div class="qa-answer qa-pending"><span class="qa-dots">Searching the articles</span></div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="qa-answer qa-error"><div class="qa-badge">Could not answer</div><p>{escape(message)}</p></div>'
+
+
+def answer_html(answer: Answer, shown_chars: int | None = None, note: str | None = None) -> str:
+    """The answer bubble; ``shown_chars`` < len(text) renders a partial answer while it streams."""
+    text = answer.text if shown_chars is None else answer.text[:shown_chars]
+    done = shown_chars is None or shown_chars >= len(answer.text)
+    kind = "qa-abstain" if answer.abstained else "qa-answered"
+    parts = [f'<div class="qa-answer {kind}">']
+    if answer.abstained:
+        parts.append('<div class="qa-badge">Not in the articles</div>')
+    if note:
+        parts.append(f'<div class="qa-note">{escape(note)}</div>')
+    parts.append(_text_html(text, {c.n: c for c in answer.citations}))
+    if done:
+        if answer.conflicts:
+            parts.append('<div class="qa-conflicts">Sources disagree: ' + escape("; ".join(answer.conflicts)) + "</div>")
+        if answer.citations:
+            parts.append(_passages_html("Sources", answer.citations))
+        if answer.see_also:
+            parts.append(_passages_html("See also", answer.see_also))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _text_html(text: str, citations: dict[int, Citation]) -> str:
+    paragraphs = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    return "".join(f'<p class="qa-text">{_linked(p, citations)}</p>' for p in paragraphs)
+
+
+def _linked(text: str, citations: dict[int, Citation]) -> str:
+    """Escaped text whose [n] markers link to citation n."""
+    out, last = [], 0
+    for match in _MARKER.finditer(text):
+        citation = citations.get(int(match.group(1)))
+        if citation is None:
+            continue
+        out.append(escape(text[last:match.start()]))
+        target = link_target(citation.article, citation.start, citation.end)
+        out.append(f'<a class="qa-ref" href="{escape(target)}" title="{escape(citation.title)}">[{citation.n}]</a>')
+        last = match.end()
+    out.append(escape(text[last:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _passages_html(heading: str, passages: list[Citation] | list[Passage]) -> str:
+    items = []
+    for p in passages:
+        target = escape(link_target(p.article, p.start, p.end))
+        label = f"[{p.n}] " if isinstance(p, Citation) else ""
+        items.append(
+            f'<li><a class="qa-cite" href="{target}">'
+            f'<span class="qa-cite-title">{escape(label + p.title)}</span>'
+            f'<span class="qa-quote">{escape(p.quote)}</span>'
+            f'<span class="qa-loc">{escape(p.article)} · chars {p.start:,}–{p.end:,}</span></a></li>'
+        )
+    return f'<div class="qa-passages"><div class="qa-passages-h">{escape(heading)}</div><ol>{"".join(items)}</ol></div>'
+
+
+def article_html(article, start: int | None = None, end: int | None = None) -> str:
+    """The reading panel: the article as text, the span [start, end) in a <mark>."""
+    text = article.text
+    lo, hi = _window(len(text), start, end)
+    meta = [m for m in (article.source, article.date) if m]
+    meta.append(f"{len(text):,} characters")
+    head = [f'<div class="qa-doc-title">{escape(article.title)}</div>',
+            f'<div class="qa-doc-meta">{escape(" · ".join(meta))}</div>',
+            f'<div class="qa-doc-id">{escape(article.id)}</div>']
+    if article.url and article.url.startswith(("http://", "https://")):
+        head.append(f'<div class="qa-doc-url">{escape(article.url)}</div>')
+    if (lo, hi) != (0, len(text)):
+        head.append(f'<div class="qa-note">Showing characters {lo:,}–{hi:,} of {len(text):,}.</div>')
+    if start is None:
+        body = escape(text[lo:hi])
+    else:
+        body = (escape(text[lo:start]) + f'<mark class="qa-hl" data-start="{start}" data-end="{end}">'
+                + escape(text[start:end]) + "</mark>" + escape(text[end:hi]))
+    return f'<div class="qa-doc"><div class="qa-doc-head">{"".join(head)}</div><div class="qa-doc-body">{body}</div></div>'
+
+
+def _window(length: int, start: int | None, end: int | None) -> tuple[int, int]:
+    if length <= MAX_SHOWN_CHARS:
+        return 0, length
+    if start is None:
+        return 0, MAX_SHOWN_CHARS
+    margin = max(0, (MAX_SHOWN_CHARS - (end - start)) // 2)
+    lo = max(0, start - margin)
+    return lo, min(length, max(end, lo + MAX_SHOWN_CHARS))
+
+
+def reader_placeholder() -> str:
+    return ('<div class="qa-doc qa-empty">Select a citation such as <b>[1]</b> in an answer, '
+            "or an article in the Articles tab, to read it here with the quoted passage highlighted.</div>")
+
+
+def articles_html(infos: list[ArticleInfo]) -> str:
+    rows = []
+    for info in sorted(infos, key=lambda i: i.title.lower()):
+        meta = " · ".join(m for m in (info.source, info.date) if m) or "—"
+        rows.append(
+            f'<tr><td><a class="qa-open" href="{escape(link_target(info.id))}">{escape(info.title)}</a>'
+            f'<div class="qa-doc-id">{escape(info.id)}</div></td>'
+            f"<td>{escape(meta)}</td><td class=\"qa-num\">{info.chars:,}</td></tr>"
+        )
+    count = f"{len(infos)} article{'s' if len(infos) != 1 else ''} indexed"
+    return (f'<div class="qa-articles"><div class="qa-passages-h">{count}</div><table>'
+            "<thead><tr><th>Title</th><th>Source · date</th><th>Chars</th></tr></thead>"
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def report_html(report: IndexReport, verb: str = "Added") -> str:
+    parts = []
+    if report.added:
+        parts.append(f'<div class="qa-ok">{escape(verb)}: {escape(", ".join(report.added))}. '
+                     f"{report.articles} articles are indexed ({report.seconds:.1f}s).</div>")
+    else:
+        parts.append(f'<div class="qa-ok">{escape(verb)}. {report.articles} articles are indexed.</div>')
+    if report.problems:
+        items = "".join(f"<li>{escape(p)}</li>" for p in report.problems)
+        parts.append(f'<div class="qa-problem">Not indexed:<ul>{items}</ul></div>')
+    return "".join(parts)
+
+
+def problem_html(message: str) -> str:
+    return f'<div class="qa-problem">{escape(message)}</div>'
