@@ -146,8 +146,11 @@ def _load_generation(gen: Path, verify: bool) -> StoredIndex:
             raise ValueError("not an index manifest")
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"index manifest unreadable in {gen}: {exc}; run `qa index --rebuild`") from exc
-    if verify:
-        _verify_files(gen, manifest["files"])
+    try:
+        if verify:
+            _verify_files(gen, manifest["files"])
+    except OSError as exc:
+        raise IndexCorrupt(f"index files in {gen} could not be read ({exc}); run `qa index --rebuild`") from exc
     try:
         return _read_generation(gen, manifest)
     except Exception as exc:  # any parse failure of a verified file still means damage
