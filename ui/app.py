@@ -52,7 +52,8 @@ def build_app(assistant):
                             remove = gr.Button("Remove", elem_id="qa-remove", variant="stop", scale=1, min_width=80)
 
         chat_io = dict(inputs=[question, session], outputs=[question, chatbot, session],
-                       concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat", show_progress="hidden")
+                       concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat", show_progress="hidden",
+                       trigger_mode="multiple")
         question.submit(respond, api_name="chat", **chat_io)
         ask.click(respond, api_visibility="private", **chat_io)
         def pick_example(evt: gr.SelectData):
@@ -82,8 +83,8 @@ def build_app(assistant):
             return message, html, gr.Dropdown(choices=choices, value=None)
 
         corpus_io = dict(concurrency_limit=1, concurrency_id="corpus", api_visibility="private")
-        demo.load(refresh, None, [articles, to_remove], api_visibility="private")
-        articles_tab.select(refresh, None, [articles, to_remove], api_visibility="private")
+        demo.load(refresh, None, [articles, to_remove], api_visibility="private", show_progress="hidden")
+        articles_tab.select(refresh, None, [articles, to_remove], api_visibility="private", show_progress="hidden")
         upload.upload(do_upload, upload, [status, articles, to_remove, upload], show_progress="full", **corpus_io)
         remove.click(do_remove, to_remove, [status, articles, to_remove], show_progress="full", **corpus_io)
     return demo

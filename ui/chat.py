@@ -59,23 +59,26 @@ def make_responder(assistant):
         session = session or ChatSession(assistant.conversation())
         if not question or not question.strip():
             gr.Info("Type a question about the articles first.")
-            yield question, session.messages, session
+            yield gr.skip(), session.messages, session
             return
         session.messages.append({"role": "user", "content": render.question_html(question)})
         session.messages.append(_bot(render.thinking_html()))
+        # This event's own bubble: a second question may be sent before this answer is done.
+        slot = len(session.messages) - 1
         yield "", session.messages, session
         note = follow_up_note(session.conversation, question)
         answer = _ask(session, question)
         if not isinstance(answer, Answer):
-            session.messages[-1] = _bot(render.error_html(answer))
-            yield "", session.messages, session
+            session.messages[slot] = _bot(render.error_html(answer))
+            yield gr.skip(), session.messages, session
             return
-        for shown in stream_points(answer.text):
-            session.messages[-1] = _bot(render.answer_html(answer, shown, note))
-            yield "", session.messages, session
+        # From here on the question box is left alone: the user may already be typing the next one.
+        for shown in stream_points(answer.text)[:-1]:
+            session.messages[slot] = _bot(render.answer_html(answer, shown, note))
+            yield gr.skip(), session.messages, session
             time.sleep(STREAM_SECONDS / STREAM_STEPS)
-        session.messages[-1] = _bot(render.answer_html(answer, None, note))
-        yield "", session.messages, session
+        session.messages[slot] = _bot(render.answer_html(answer, None, note))
+        yield gr.skip(), session.messages, session
 
     return respond
 
