@@ -97,7 +97,8 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
         result.problems.append(IngestProblem(rel, f"unreadable: {exc.strerror or exc}"))
         return result
     try:
-        text = decode_text(raw)
+        # A stray NUL in a JSON feed spoils one record, not the file: json reports that line.
+        text = decode_text(raw, allow_nul=suffix in JSON_SUFFIXES)
     except ValueError as exc:
         result.problems.append(IngestProblem(rel, str(exc)))
         return result
@@ -119,13 +120,18 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
-def decode_text(raw: bytes) -> str:
+def decode_text(raw: bytes, allow_nul: bool = False) -> str:
     """UTF-8 (BOM tolerated), UTF-16 with a BOM, else Windows-1252 for legacy text; binary is refused."""
     if raw.startswith(_UTF16_BOMS):
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             raise ValueError("not valid UTF-16 text despite its byte-order mark") from None
+    if allow_nul:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in raw[:8192]:
         raise ValueError("binary file (contains NUL bytes), not text")
     try:

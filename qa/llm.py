@@ -68,7 +68,6 @@ class LLMAnswerer:
     """``LLMAnswerer(settings).answer(answer, article_lookup)``: the LLM's wording, verified."""
 
     def __init__(self, settings: Settings, llm=None):
-        self.settings = settings
         self._chat = llama_index_chat(llm) if llm is not None else http_chat(settings)
 
     def answer(self, answer: Answer, article: ArticleLookup) -> Answer:

@@ -131,7 +131,7 @@ def test_too_many_files_at_once(assistant, workspace):
 HOSTILE_NAMES = [
     "../../outside.txt", "/etc/cron.d/evil.txt", "..\\..\\windows.txt", "uploads/../../../up.txt",
     ".hidden.txt", "．．／．．／fullwidth.txt", "nul\x00byte.txt", "line\nbreak.txt", "CON.txt",
-    "é" * 300 + ".txt", "-rf.txt", "\u202etxt.exe.txt",
+    "é" * 300 + ".txt", "北" * 300 + ".txt", "-rf.txt", "\u202etxt.exe.txt",
 ]
 
 
