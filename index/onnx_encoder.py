@@ -1,0 +1,202 @@
+"""Sentence embeddings through ONNX Runtime: the query path never imports torch.
+
+A sentence-transformers model made of a Transformer, mean pooling and normalisation is exported
+once (``torch.onnx.export``, pooling and normalisation inside the graph) into a cache directory
+keyed by the model files, optionally with a per-channel int8 copy.  Later processes only need
+``onnxruntime``, ``tokenizers`` (the model's own ``tokenizer.json``) and numpy.
+
+Cache: ``$QA_ONNX_CACHE`` or ``~/.cache/article-qa/onnx``, one folder per model key.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+# Bump when the exported graph or the quantisation recipe changes, so old caches are not reused.
+EXPORT_VERSION = 1
+FP32_FILE = "model.onnx"
+INT8_FILE = "model.int8.onnx"
+_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+class UnsupportedModel(ValueError):
+    """The model is not a plain Transformer + mean pooling (+ normalise) sentence-transformer."""
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("QA_ONNX_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "article-qa" / "onnx"
+
+
+def model_key(model_path: str | os.PathLike) -> str:
+    """Identifies the model files by path, size and mtime: a few stat calls, no hashing of weights."""
+    root = Path(model_path).resolve()
+    digest = hashlib.sha256(f"v{EXPORT_VERSION}:{root}".encode())
+    for name in (*_WEIGHT_FILES, "config.json", "tokenizer.json", "modules.json", "1_Pooling/config.json"):
+        path = root / name
+        if path.exists():
+            stat = path.stat()
+            digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def check_supported(model_path: str | os.PathLike) -> dict:
+    """The settings the ONNX path must reproduce; UnsupportedModel for anything it cannot."""
+    root = Path(model_path)
+    if not (root / "tokenizer.json").is_file():
+        raise UnsupportedModel(f"{root} has no tokenizer.json")
+    if not any((root / name).is_file() for name in _WEIGHT_FILES):
+        raise UnsupportedModel(f"{root} has no local weights")
+    modules = json.loads((root / "modules.json").read_text()) if (root / "modules.json").exists() else []
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+    if kinds not in (["Transformer", "Pooling", "Normalize"], ["Transformer", "Pooling"]):
+        raise UnsupportedModel(f"{root} has modules {kinds}; only Transformer + mean Pooling is exported")
+    pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+    pooling = json.loads((root / pooling_dir / "config.json").read_text())
+    enabled = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
+    if enabled != ["pooling_mode_mean_tokens"]:
+        raise UnsupportedModel(f"{root} pools with {enabled}; only mean pooling is exported")
+    config = json.loads((root / "config.json").read_text())
+    st_config_path = root / "sentence_bert_config.json"
+    st_config = json.loads(st_config_path.read_text()) if st_config_path.exists() else {}
+    max_length = st_config.get("max_seq_length") or config.get("max_position_embeddings", 512)
+    return {"dimension": int(pooling.get("word_embedding_dimension") or config["hidden_size"]),
+            "max_length": int(max_length)}
+
+
+def ensure_exported(model_path: str | os.PathLike, quantized: bool) -> Path:
+    """The cached ONNX file for the model, exporting (and quantising) it first where missing."""
+    check_supported(model_path)
+    folder = cache_root() / model_key(model_path)
+    target = folder / (INT8_FILE if quantized else FP32_FILE)
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    # Concurrent first runs (tests, several workers) wait for one export instead of racing.
+    with open(folder / ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / FP32_FILE).exists():
+            _atomic_write(folder / FP32_FILE, lambda tmp: _export_fp32(Path(model_path), tmp))
+        if quantized and not target.exists():
+            _atomic_write(target, lambda tmp: _quantize(folder / FP32_FILE, tmp))
+        (folder / "source.json").write_text(json.dumps({"model": str(Path(model_path).resolve()),
+                                                         "export_version": EXPORT_VERSION}))
+    return target
+
+
+def _atomic_write(target: Path, write) -> None:
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _export_fp32(model_path: Path, out: Path) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, transformer):
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask,
+                                      token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(mean, p=2, dim=1)
+
+    model = Pooled(AutoModel.from_pretrained(str(model_path)).eval())
+    example = torch.ones(2, 8, dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent Python branches
+        # The TorchScript exporter needs no onnxscript and writes one self-contained file.
+        torch.onnx.export(
+            model, (example, example, torch.zeros_like(example)), str(out), dynamo=False,
+            input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["sentence_embedding"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
+                          "sentence_embedding": {0: "batch"}},
+            opset_version=17,
+        )
+
+
+def _quantize(fp32: Path, out: Path) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Per-channel weights keep cosine to the fp32 vectors near 0.99; per-tensor drops to about 0.95.
+    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+
+
+def default_threads() -> int:
+    configured = os.environ.get("QA_EMBEDDING_THREADS")
+    if configured:
+        return max(1, int(configured))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+class OnnxEncoder:
+    """Tokenise with ``tokenizers``, batch texts of similar length, run the pooled graph."""
+
+    def __init__(self, model_path: str | os.PathLike, quantized: bool = True, threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        spec = check_supported(model_path)
+        self.dimension = spec["dimension"]
+        self.onnx_path = ensure_exported(model_path, quantized)
+        self.name = "onnx-int8" if quantized else "onnx"
+        self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+        self.tokenizer.enable_truncation(spec["max_length"])
+        self.tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self.session.get_inputs()}
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        # Sorting by length keeps padding (wasted attention and matmul work) to a minimum.
+        order = np.argsort(-lengths, kind="stable")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for begin in range(0, len(order), batch_size):
+            batch = order[begin:begin + batch_size]
+            width = int(lengths[batch].max())
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            types = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                e = encodings[i]
+                n = len(e.ids)
+                ids[row, :n] = e.ids
+                mask[row, :n] = 1
+                types[row, :n] = e.type_ids
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            out[batch] = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+        return out
