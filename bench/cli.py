@@ -1,0 +1,194 @@
+"""`qa bench` / `python -m bench`: build corpora, run every stage in a fresh process, report."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+import click
+
+from bench.corpus import build_corpus, parse_sizes, sample_questions
+from bench.report import render_table
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "bench" / "out"
+HEAVY_MODULES = ("torch", "sentence_transformers", "transformers", "llama_index.core", "gradio", "spacy",
+                 "onnxruntime", "faiss", "bm25s")
+
+
+def run_stage(stage: str, args: dict, env: dict | None = None) -> dict:
+    """Run one stage in a child process; its own peak RSS comes back in the result."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(args, handle)
+    try:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "bench.stages", stage, handle.name], cwd=REPO,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, **(env or {})})
+        out, err = proc.communicate()
+        wall = time.perf_counter() - started
+    finally:
+        os.unlink(handle.name)
+    line = next((l for l in reversed(out.splitlines()) if l.startswith("BENCH-RESULT ")), None)
+    if proc.returncode != 0 or line is None:
+        raise click.ClickException(f"stage {stage} failed (exit {proc.returncode}):\n{err[-3000:]}")
+    result = json.loads(line[len("BENCH-RESULT "):])
+    result["wall_seconds"] = wall
+    return result
+
+
+def qa_command() -> list[str]:
+    script = Path(sys.executable).with_name("qa")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from qa.cli import main; main()"]
+
+
+def cold_start(corpus: Path, index: Path, question: str, runs: int) -> dict:
+    """Wall time of `qa ask` in a new process on the existing index, and what it imported."""
+    env = {**os.environ, "QA_INDEX_DIR": str(index), "HF_HUB_OFFLINE": "1"}
+    args = ["ask", question, "--corpus", str(corpus)]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.run(qa_command() + args, env=env, capture_output=True, text=True)
+        times.append(time.perf_counter() - started)
+        if proc.returncode != 0:
+            raise click.ClickException(f"`qa ask` failed on {corpus}:\n{proc.stderr[-2000:]}")
+    traced = subprocess.run([sys.executable, "-X", "importtime", "-c", "from qa.cli import main; main()", *args],
+                            env=env, capture_output=True, text=True)
+    imports = {}
+    for line in traced.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|\s*(\S+)", line)
+        if match and match.group(2) in HEAVY_MODULES:
+            imports[match.group(2)] = int(match.group(1)) / 1e6
+    return {"runs": times, "first": times[0], "best": min(times), "median": sorted(times)[len(times) // 2],
+            "heavy_imports_s": imports}
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                   if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = None
+    try:
+        memory = int(next(l.split()[1] for l in Path("/proc/meminfo").read_text().splitlines()
+                          if l.startswith("MemTotal"))) / 1024 / 1024
+    except (OSError, StopIteration):
+        pass
+    versions = {}
+    for package in ("torch", "sentence-transformers", "onnxruntime", "faiss-cpu", "bm25s", "llama-index-core", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
+            "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "memory_gib": memory, "python": platform.python_version(), "versions": versions,
+            "load_average": os.getloadavg()}
+
+
+ADDED_ARTICLE = """Harbour city opens floating solar farm on old shipping basin
+
+The city council opened a floating solar farm on the disused northern shipping basin on Tuesday, \
+covering 14 hectares of water with 38,000 panels.
+
+Engineers said the array would supply about 11 megawatts at peak, enough for roughly 6,000 homes, \
+and that the water keeps the panels cooler and so more efficient than on land.
+
+The project cost 19 million euros and was paid for by a green bond sold to residents last spring. \
+Fishermen who use the southern basin said they had not been consulted about the anchoring cables.
+
+The mayor, Ilse Vandermeer, said a second array on the eastern basin would be decided next year, \
+once a study of bird nesting on the quays is complete.
+"""
+
+
+@click.command()
+@click.option("--sizes", default="1k,10k", show_default=True,
+              help="Corpus sizes in chunks, comma-separated (1k, 10k, 100k or any number).")
+@click.option("--questions", "n_questions", type=click.IntRange(10, 5000), default=200, show_default=True,
+              help="Questions for warm latency.")
+@click.option("--baseline-chunks", type=click.IntRange(50), default=1000, show_default=True,
+              help="Chunks per size encoded by each backend for the side-by-side encoder baseline.")
+@click.option("--quality-chunks", type=click.IntRange(0), default=3000, show_default=True,
+              help="Size of the corpus for the retrieval-quality comparison of backends (0 skips it).")
+@click.option("--embed-variants", is_flag=True,
+              help="Embed variant chunks for real instead of deriving them from their source chunk.")
+@click.option("--cold-runs", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--shared-data", type=click.Path(path_type=Path), envvar="QA_SHARED_DATA",
+              default=REPO.parent / "shared" / "data", show_default=True)
+def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: int, embed_variants: bool,
+          cold_runs: int, out_dir: Path, shared_data: Path):
+    """Measure indexing, start-up, latency, memory and index size; write JSON and print a table."""
+    try:
+        chosen = parse_sizes(sizes)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--sizes") from exc
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shared = shared_data if shared_data.is_dir() else None
+    if shared is None:
+        click.echo(f"note: {shared_data} not found; corpora repeat the seed article only", err=True)
+    from index.embedding import BACKENDS, SENTENCE_TRANSFORMERS, resolve_backend
+
+    default_backend = resolve_backend(None)
+    compared = [SENTENCE_TRANSFORMERS] + [b for b in BACKENDS if b != SENTENCE_TRANSFORMERS]
+    results: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
+                     "default_backend": default_backend, "settings": {
+                         "questions": n_questions, "baseline_chunks": baseline_chunks,
+                         "quality_chunks": quality_chunks, "embed_variants": embed_variants}, "sizes": {}}
+    click.echo("preparing the embedding backend (exports the ONNX model once)...", err=True)
+    results["prepare"] = run_stage("prepare", {"backend": default_backend})
+    seeds = REPO / "seeds"
+    if quality_chunks:
+        click.echo(f"quality: {quality_chunks} chunks, backends {', '.join(compared)}...", err=True)
+        corpus = build_corpus(f"quality-{quality_chunks}", quality_chunks, out_dir, shared, seeds)
+        index = out_dir / f"index-quality-{quality_chunks}"
+        run_stage("index", {"corpus": str(corpus.path), "index": str(index)})
+        results["quality"] = run_stage("quality", {"index": str(index), "backends": compared,
+                                                   "questions": [q.__dict__ for q in corpus.questions]})
+        results["quality"]["corpus"] = corpus.to_dict()
+    for label, target in chosen:
+        click.echo(f"size {label}: building the corpus...", err=True)
+        corpus = build_corpus(label, target, out_dir, shared, seeds)
+        index = out_dir / f"index-{label}"
+        questions = [q.__dict__ for q in sample_questions(corpus.questions, n_questions)]
+        entry: dict = {"target_chunks": target, "corpus": corpus.to_dict(), "description": corpus.describe()}
+        click.echo(f"size {label}: encoder baseline on {baseline_chunks} chunks...", err=True)
+        entry["encoders"] = run_stage("encoders", {"corpus": str(corpus.path), "chunks": baseline_chunks,
+                                                   "backends": compared})
+        reuse = bool(corpus.variant_articles) and not embed_variants
+        click.echo(f"size {label}: indexing{' (variant vectors derived)' if reuse else ''}...", err=True)
+        entry["index"] = run_stage("index", {"corpus": str(corpus.path), "index": str(index), "reuse_vectors": reuse})
+        click.echo(f"size {label}: cold start x{cold_runs}...", err=True)
+        entry["cold_start"] = cold_start(corpus.path, index, questions[0]["question"] if questions else "Who?",
+                                         cold_runs)
+        click.echo(f"size {label}: warm latency over {len(questions)} questions...", err=True)
+        entry["query"] = run_stage("query", {"corpus": str(corpus.path), "index": str(index), "questions": questions})
+        click.echo(f"size {label}: adding one article...", err=True)
+        entry["add_one"] = run_stage("add_one", {"corpus": str(corpus.path), "index": str(index), "text": ADDED_ARTICLE})
+        results["sizes"][label] = entry
+        _write(results, out_dir)
+    results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    results["machine"]["load_average_end"] = os.getloadavg()
+    path = _write(results, out_dir)
+    click.echo(render_table(results))
+    click.echo(f"\nJSON: {path}")
+
+
+def _write(results: dict, out_dir: Path) -> Path:
+    stamp = results["started"].replace(":", "").replace("-", "")
+    path = out_dir / f"results-{stamp}.json"
+    path.write_text(json.dumps(results, indent=1))
+    shutil.copyfile(path, out_dir / "results-latest.json")
+    return path

@@ -1,0 +1,73 @@
+"""Harness pieces that need no model: variant vector reuse, percentiles, the report table."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from bench.report import render_table
+from bench.stages import VariantReuseEmbedder, disk_usage, percentile
+
+
+class FakeEmbedder:
+    model_path = "fake"
+    dimension = 16
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def encode(self, texts):
+        self.calls.append(list(texts))
+        out = []
+        for text in texts:
+            rng = np.random.default_rng(int.from_bytes(hashlib.sha1(text.encode()).digest()[:4], "little"))
+            v = rng.standard_normal(self.dimension).astype(np.float32)
+            out.append(v / np.linalg.norm(v))
+        return np.array(out)
+
+
+def test_variant_chunks_reuse_their_source_vector_with_noise():
+    fake = FakeEmbedder()
+    reuse = VariantReuseEmbedder(fake, noise=0.35)
+    source = reuse.encode(["Scored 12 goals in 2004.", "Plain sentence."])
+    variant = reuse.encode(["Scored 23 goals in 3115.", "Plain sentence.\n\n(Variant 1 of bbc:1.)", "Brand new text."])
+    assert fake.calls[-1] == ["Brand new text."]  # only the unmatched text is embedded for real
+    assert reuse.derived == 2 and reuse.chunks == 3
+    cosine = float(variant[0] @ source[0])
+    assert 0.85 < cosine < 0.999
+    assert np.allclose(np.linalg.norm(variant, axis=1), 1, atol=1e-5)
+    again = reuse.encode(["Scored 23 goals in 3115."])
+    assert np.allclose(again[0], variant[0])  # the noise is seeded by the text: same text, same vector
+
+
+def test_identical_text_gets_the_identical_vector():
+    reuse = VariantReuseEmbedder(FakeEmbedder())
+    first = reuse.encode(["Same 1."])
+    assert np.array_equal(reuse.encode(["Same 1."]), first) and reuse.derived == 0
+
+
+def test_percentile_and_empty():
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert np.isnan(percentile([], 95))
+
+
+def test_disk_usage_groups_by_top_level_name(tmp_path):
+    (tmp_path / "faiss.index").write_bytes(b"x" * 10)
+    (tmp_path / "bm25").mkdir()
+    (tmp_path / "bm25" / "a.npy").write_bytes(b"x" * 5)
+    assert disk_usage(tmp_path) == {"faiss": 10, "bm25": 5, "total": 15}
+
+
+def test_report_renders_partial_results_in_text_and_markdown():
+    results = {
+        "default_backend": "onnx-int8",
+        "sizes": {"1k": {"index": {"chunks": 1000, "chunks_per_s": 90.0, "disk": {"total": 2**20}},
+                         "encoders": {"backends": {"sentence-transformers": {"chunks_per_s": 45.0},
+                                                   "onnx-int8": {"chunks_per_s": 90.0, "ratio_vs_baseline": 2.0}}}}},
+        "quality": {"chunks": 10, "questions": 2, "by_kind": {"squad": 2},
+                    "backends": {"onnx-int8": {"hit@1": 50.0, "hit@5": 100.0}}},
+    }
+    text = render_table(results)
+    assert "1k" in text and "1,000" in text and "2.00" in text and "hit@5" in text
+    markdown = render_table(results, markdown=True)
+    assert markdown.startswith("| metric | 1k |")

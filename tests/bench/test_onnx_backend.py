@@ -1,0 +1,70 @@
+"""The ONNX Runtime embedding path: same vectors as sentence-transformers, and no torch when asking."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedding import Embedder, resolve_backend
+from index.onnx_encoder import UnsupportedModel, check_supported, model_key
+
+REPO = Path(__file__).resolve().parents[2]
+TEXTS = [
+    "Who met Brahimi in Damascus?",
+    "x",
+    "The commander of Syria's military police has defected from President Bashar al-Assad's government. " * 12,
+    "Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m).",
+]
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="onnx-int8"):
+        resolve_backend("tensorrt")
+
+
+def test_only_mean_pooling_models_are_exported(tmp_path):
+    (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "model.safetensors").write_bytes(b"")
+    (tmp_path / "modules.json").write_text(json.dumps([
+        {"path": "", "type": "sentence_transformers.models.Transformer"},
+        {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
+    with pytest.raises(UnsupportedModel, match="mean pooling"):
+        check_supported(tmp_path)
+
+
+def test_cache_key_follows_the_model_files(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    before = model_key(tmp_path)
+    (tmp_path / "config.json").write_text('{"changed": 1}')
+    assert model_key(tmp_path) != before
+
+
+@pytest.mark.slow
+def test_onnx_vectors_match_sentence_transformers():
+    reference = Embedder(backend="sentence-transformers").encode(TEXTS)
+    fp32 = Embedder(backend="onnx")
+    int8 = Embedder(backend="onnx-int8")
+    assert fp32.backend == "onnx" and int8.backend == "onnx-int8"
+    assert fp32.dimension == reference.shape[1]
+    fp32_vectors, int8_vectors = fp32.encode(TEXTS), int8.encode(TEXTS)
+    assert fp32_vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(int8_vectors, axis=1), 1, atol=1e-4)
+    assert ((fp32_vectors * reference).sum(1) >= 0.999).all()
+    assert ((int8_vectors * reference).sum(1) >= 0.97).all()
+
+
+@pytest.mark.slow
+def test_asking_side_never_imports_torch_once_exported():
+    Embedder().encode(["export first"])
+    code = ("import sys; from index.embedding import Embedder; e = Embedder(); e.encode(['Who met Brahimi?']); "
+            "print(e.backend, any(m in sys.modules for m in ('torch', 'sentence_transformers', 'transformers')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True).stdout.split()
+    assert out == ["onnx-int8", "False"]
