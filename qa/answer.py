@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.articles import Article
 from index.retrieve import SentenceHit
-from index.text import content_terms, words
+from index.text import content_terms, sentence_spans, words
 from qa.question import QuestionKind
 
 # Words that introduce a reason: strong ones start a "why" short answer, weak ones only hint.
 CAUSAL_CUES = re.compile(
-    r"\b(because( of)?|due to|as a result of|owing to|in order to|so that|in protest (at|against|over)|"
+    # "was due to retire" is a schedule, not a reason.
+    r"\b(because( of)?|(?<!was )(?<!is )(?<!are )(?<!were )(?<!be )due to|as a result of|owing to|in order to|so that|in protest (at|against|over)|"
     r"citing|the reason|caused by|resulted from|in response to)\b",
     re.IGNORECASE,
 )
@@ -63,6 +65,46 @@ def select_evidence(sentences: list[SentenceHit], max_citations: int, threshold:
             continue
         chosen.append(sentence)
     return chosen
+
+
+# "..., the source is quoted as saying." names its speaker only through an earlier sentence.
+_ANAPHORIC_ATTRIBUTION = re.compile(
+    r"\b(he|she|they|the (source|sources|official|officials|spokesman|spokeswoman|agency|minister|"
+    r"general|commander|correspondent|statement|report))\b[^.!?]{0,30}?\b(said|says|added|adds|told|"
+    r"is quoted|was quoted|reports|reported|confirmed|claimed)\b",
+    re.IGNORECASE,
+)
+_INTRODUCES_SPEAKER = re.compile(r"\b(said|says|according to|reports?|reported|confirmed|told|statement|quoted)\b", re.IGNORECASE)
+
+
+def with_attribution(evidence: list[SentenceHit], articles: dict[str, Article]) -> list[SentenceHit]:
+    """Evidence plus, before any sentence whose speaker is only "he" or "the source", the sentence
+    that introduces that speaker: a news answer that drops who said it is wrong."""
+    result: list[SentenceHit] = []
+    present = {(s.article_id, s.start) for s in evidence}
+    for sentence in evidence:
+        context = _speaker_sentence(sentence, articles[sentence.article_id])
+        if context and (context.article_id, context.start) not in present:
+            present.add((context.article_id, context.start))
+            result.append(context)
+        result.append(sentence)
+    return result
+
+
+def _speaker_sentence(sentence: SentenceHit, article: Article) -> SentenceHit | None:
+    if not _ANAPHORIC_ATTRIBUTION.search(sentence.text):
+        return None
+    window_start = max(0, sentence.start - 2000)
+    spans = sentence_spans(article.text, window_start, sentence.start)
+    # The first span of a window that starts mid-article may be a sentence fragment.
+    if not spans or (len(spans) == 1 and window_start > 0):
+        return None
+    previous = spans[-1]
+    text = article.text[previous.start:previous.end]
+    if not _INTRODUCES_SPEAKER.search(text):
+        return None
+    return SentenceHit(sentence.article_id, previous.start, previous.end, text, sentence.score,
+                       sentence.dense, sentence.lexical, sentence.chunk_rank)
 
 
 def _redundant(a: set[str], b: set[str]) -> bool:
@@ -179,7 +221,7 @@ def _conflicting(
 
 # Where a reason clause stops: sentence end, or a comma before an attribution ("..., he said").
 _CLAUSE_END = re.compile(
-    r"[,;][”\"’']?\s+(?=(?:he|she|they|it|we|i)\b|(?:[\w’'-]+\s+){0,4}(?:said|says|told|added|reported|reports|according)\b)"
+    r"[,;][”\"’']?\s+(?=(?:he|she|they|it|we|i)\b|(?:[\w’'-]+\s+){0,4}(?:said|says|saying|told|added|reported|reports|according|quoted)\b)"
     r"|[.!?](?=[”\"’']?(?:\s|$))"
 )
 

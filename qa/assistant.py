@@ -15,7 +15,7 @@ from index.embedding import Embedder
 from index.ingest import IngestError, load_directory
 from index.retrieve import Retriever, SentenceHit
 from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load
-from qa.answer import compose, rank_for, select_evidence
+from qa.answer import compose, rank_for, select_evidence, with_attribution
 from qa.question import classify
 from qa.settings import Settings
 from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
@@ -85,6 +85,7 @@ class Assistant:
             answer = self._abstain(question, kind.type, sentences, live)
         else:
             evidence = select_evidence(sentences, self.settings.max_citations, self.settings.abstain_threshold)
+            evidence = with_attribution(evidence, live.index.articles)
             composition = compose(kind, question, evidence, self.settings.short_answers)
             citations = [self._citation(live, e.hit, e.n) for e in composition.evidence]
             answer = Answer(

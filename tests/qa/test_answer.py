@@ -1,6 +1,7 @@
 """Answer composition on hand-made sentence hits (spaCy is real; nothing of ours is faked)."""
 from index.retrieve import SentenceHit
-from qa.answer import causal_clause, compose, select_evidence
+from index.articles import Article
+from qa.answer import causal_clause, compose, select_evidence, with_attribution
 from qa.question import classify
 
 
@@ -65,3 +66,28 @@ def test_question_types():
     assert classify("In which town did rebels claim gains?").type == "where"
     assert classify("When did he retire?").type == "when"
     assert classify("Did the source confirm it?").type == "yes_no"
+
+
+def test_a_quote_attributed_to_the_source_brings_the_sentence_naming_the_source():
+    text = ("An unnamed Syrian security source confirmed the defection, Reuters reports. "
+            "He was due to retire soon and joined to “play hero”, the source is quoted as saying.")
+    article = Article("a.txt", "t", text)
+    second = text.index("He was")
+    quote = hit(text[second:], 0.8, start=second)
+    expanded = with_attribution([quote], {"a.txt": article})
+    assert [text[h.start:h.end] for h in expanded] == [
+        "An unnamed Syrian security source confirmed the defection, Reuters reports.", text[second:]
+    ]
+
+
+def test_sentences_with_named_speakers_need_no_context():
+    text = "Rain fell. The minister Ann Lee said the talks failed."
+    start = text.index("The")
+    sentence = hit(text[start:], 0.8, start=start)
+    assert with_attribution([sentence], {"a.txt": Article("a.txt", "t", text)}) == [sentence]
+
+
+def test_schedules_are_not_reasons_and_attributions_end_the_clause():
+    assert causal_clause("He was due to retire soon, the source said.") is None
+    assert causal_clause("Flights stopped due to the storm over the coast, the source is quoted as saying.") == \
+        "due to the storm over the coast"
