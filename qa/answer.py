@@ -122,13 +122,40 @@ def short_answer(
                 return clause, i, []
         return None, None, []
     if not kind.entity_labels:
-        return None, None, []
-    votes = entity_votes(kind, question, evidence)
+        return None, None, differing_entities(evidence)
+    votes = entity_votes(kind.entity_labels, question, evidence)
     if not votes:
         return None, None, []
     answer, index = votes[0].text, votes[0].sentence
     conflicts = _conflicting(answer, index, [(v.text, v.sentence) for v in votes[1:]], evidence)
     return answer, index, conflicts
+
+
+def differing_entities(evidence: list[SentenceHit]) -> list[tuple[str, int]]:
+    """For untyped questions: the first pair of sources whose sentences match but for one entity.
+
+    Returns [(entity in the better sentence, its index), (the other source's entity, its index)].
+    """
+    if len(evidence) < 2:
+        return []
+    best = evidence[0]
+    best_terms = set(content_terms(best.text))
+    for j, other in enumerate(evidence[1:], start=1):
+        if other.article_id == best.article_id or _shared_share(best_terms, set(content_terms(other.text))) < 0.6:
+            continue
+        from qa.entities import entities  # only now: most answers have no near-duplicate source
+
+        for mine in (e for e in entities(best.text) if e.label in ANSWER_LABELS):
+            if mine.text in other.text:
+                continue
+            for theirs in entities(other.text):
+                if theirs.label == mine.label and theirs.text not in best.text:
+                    return [(mine.text, 0), (theirs.text, j)]
+    return []
+
+
+def _shared_share(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
 
 
 @dataclass
@@ -139,7 +166,12 @@ class _Vote:
     key: set[str]
 
 
-def entity_votes(kind: QuestionKind, question: str, evidence: list[SentenceHit]) -> list[_Vote]:
+# Entity types that can carry a disputed fact when the question names no type of its own.
+ANSWER_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "DATE", "TIME", "MONEY", "PERCENT",
+                 "CARDINAL", "QUANTITY", "EVENT", "PRODUCT", "WORK_OF_ART"}
+
+
+def entity_votes(labels: set[str], question: str, evidence: list[SentenceHit]) -> list[_Vote]:
     """Candidate answers of the expected type, pooled over the evidence and weighted.
 
     An entity earns its sentence's score, more when it stands next to words of the question
@@ -153,7 +185,7 @@ def entity_votes(kind: QuestionKind, question: str, evidence: list[SentenceHit])
     votes: list[_Vote] = []
     for i, sentence in enumerate(evidence):
         for entity in entities(sentence.text):
-            if entity.label not in kind.entity_labels or _overlaps_question(entity.text, asked_words):
+            if entity.label not in labels or _overlaps_question(entity.text, asked_words):
                 continue
             weight = sentence.score * (1.0 + _proximity(sentence.text, entity, asked_terms))
             if _is_possessive_modifier(sentence.text, entity.end):
@@ -212,9 +244,7 @@ def _conflicting(
         other = evidence[i]
         if other.article_id == chosen.article_id or set(words(text)) & chosen_words or text in chosen.text:
             continue
-        other_terms = set(content_terms(other.text))
-        shared = len(chosen_terms & other_terms) / max(1, min(len(chosen_terms), len(other_terms)))
-        if shared >= 0.4 and all(i != j for _, j in conflicts):
+        if _shared_share(chosen_terms, set(content_terms(other.text))) >= 0.4 and all(i != j for _, j in conflicts):
             conflicts.append((text, i))
     return conflicts
 
@@ -252,8 +282,11 @@ def compose(kind: QuestionKind, question: str, evidence: list[SentenceHit], want
     if short:
         lead = short[0].upper() + short[1:] if kind.type == "why" else short
         parts.append(f"{lead} [{number[short_index]}].")
-    if conflicts:
+    if conflicts and short:
         others = "; ".join(f"{text} [{number[i]}]" for text, i in conflicts)
         parts.append(f"The sources disagree: others say {others}.")
+    elif conflicts:
+        versions = " or ".join(f"{text} [{number[i]}]" for text, i in conflicts)
+        parts.append(f"The sources disagree: {versions}.")
     parts.append(" ".join(f"{e.hit.text} [{e.n}]" for e in numbered))
     return Composition("\n\n".join(parts), numbered, short, [text for text, _ in conflicts])

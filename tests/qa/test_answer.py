@@ -91,3 +91,14 @@ def test_schedules_are_not_reasons_and_attributions_end_the_clause():
     assert causal_clause("He was due to retire soon, the source said.") is None
     assert causal_clause("Flights stopped due to the storm over the coast, the source is quoted as saying.") == \
         "due to the storm over the coast"
+
+
+def test_disagreement_is_surfaced_even_without_a_typed_question():
+    evidence = [
+        hit("Tesla reported revenue of $6.04 billion in the second quarter of 2020.", 0.9, article="a.txt"),
+        hit("Tesla reported revenue of $1.04 billion in the second quarter of 2020.", 0.88, article="b.txt"),
+    ]
+    result = compose(classify("What was Tesla's revenue in Q2 2020?"), "What was Tesla's revenue in Q2 2020?", evidence)
+    assert result.short_answer is None
+    assert "The sources disagree: $6.04 billion [1] or $1.04 billion [2]." in result.text
+    assert result.conflicts == ["$6.04 billion", "$1.04 billion"]
