@@ -102,5 +102,7 @@ def percentile(values: list[float], q: int) -> float | None:
     return float(quantiles(values, n=100, method="inclusive")[q - 1])
 
 
-def mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def mean(values: list[float | None]) -> float | None:
+    """Mean of the values that apply (``None`` = not measured); None when none do."""
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None

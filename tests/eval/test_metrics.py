@@ -1,0 +1,116 @@
+"""Scoring primitives, checked on hand-made cases."""
+import pytest
+
+from eval import metrics
+from eval.gate import GateError, check, load_thresholds
+from eval.grounding import lexical_support, score_claims, split_claims
+from eval.items import Item, ItemError, item_from_dict
+from eval.metrics import Span
+from eval.sampling import sample
+from eval.summary import summarize
+
+
+def test_squad_normalisation_exact_match_and_f1():
+    assert metrics.normalize("The  “Tampa”, Florida!") == "tampa florida"
+    assert metrics.exact_match("the Turkey.", ["Turkey"]) == 1.0
+    assert metrics.exact_match("Syria", ["Turkey"]) == 0.0
+    assert metrics.token_f1("fled to Turkey", ["Turkey"]) == pytest.approx(0.5)
+    assert metrics.token_f1("anything", []) == 0.0
+
+
+def test_contains_respects_word_boundaries():
+    assert metrics.contains_answer("He fled to Turkey [1].", ["turkey"]) == 1.0
+    assert metrics.contains_answer("Turkeys are birds", ["Turkey"]) == 0.0
+    assert metrics.contains_answer("anything", [""]) == 0.0
+
+
+def test_evidence_precision_and_recall_by_character_overlap():
+    gold = [Span("a", 10, 20), Span("b", 0, 10)]
+    cited = [Span("a", 15, 30), Span("a", 40, 50)]
+    assert metrics.evidence_precision(cited, gold) == 0.5
+    assert metrics.evidence_recall(cited, gold) == pytest.approx(5 / 20)
+    # Overlapping citations cover each gold character once.
+    assert metrics.evidence_recall([Span("a", 10, 18), Span("a", 12, 20)], [Span("a", 10, 20)]) == 1.0
+    assert metrics.evidence_precision([], gold) == 0.0
+
+
+def test_retrieval_hit_recall_and_reciprocal_rank():
+    gold = [Span("a", 100, 120), Span("b", 0, 5)]
+    ranked = [Span("c", 0, 500), Span("a", 90, 101), Span("a", 0, 50)]
+    scores = metrics.retrieval_scores(ranked, gold)
+    assert (scores.hit, scores.recall, scores.reciprocal_rank) == (1.0, 0.5, 0.5)
+    assert metrics.retrieval_scores([Span("c", 0, 9)], gold).reciprocal_rank == 0.0
+
+
+def test_percentiles():
+    assert metrics.percentile([], 50) is None
+    assert metrics.percentile([7.0], 95) == 7.0
+    assert metrics.percentile(list(range(1, 101)), 50) == pytest.approx(50.5)
+
+
+def test_claims_split_at_citation_markers():
+    text = "Turkey [2].\n\nHe fled to Turkey. [1] [2] The army failed [3]\n\nUncited tail here."
+    assert split_claims(text) == [
+        ("Turkey", (2,)), ("He fled to Turkey.", (1, 2)), ("The army failed", (3,)), ("Uncited tail here.", ()),
+    ]
+
+
+def test_lexical_support_counts_content_words_in_the_quotes():
+    assert lexical_support("the commander defected", ["The commander's defection"]) == 1.0
+    assert lexical_support("arrested in Geneva", ["He fled to Turkey"]) == 0.0
+
+
+def test_claim_support_needs_its_own_citation():
+    quotes = {1: "He fled to Turkey.", 2: "The army failed to protect Syrians."}
+    claims = score_claims("He fled to Turkey [1]. The army failed to protect Syrians [1].", quotes, semantic=False)
+    assert [c.supported for c in claims] == [True, False]
+    # A marker pointing at no citation supports nothing.
+    assert not score_claims("He fled to Turkey [7].", quotes, semantic=False)[0].supported
+
+
+@pytest.mark.slow
+def test_semantic_similarity_separates_paraphrase_from_fabrication():
+    quotes = {1: "The commander of Syria's military police has defected and fled to Turkey."}
+    paraphrase, fabricated = score_claims(
+        "Syria's military police chief defected and escaped to Turkey [1]. Diplomats signed a trade deal in Cairo [1].",
+        quotes)
+    assert paraphrase.semantic > 0.8 > fabricated.semantic
+
+
+def test_question_records_are_validated():
+    item = item_from_dict({"question": "Q?", "answers": "A", "evidence": ["quote"]}, "mine", "f:1")
+    assert item.answerable and item.answers == ("A",) and item.evidence[0].quote == "quote"
+    assert not item_from_dict({"question": "Q?"}, "mine", "f:2").answerable
+    with pytest.raises(ItemError, match="answers"):
+        item_from_dict({"question": "Q?", "answerable": True}, "mine", "f:3")
+    with pytest.raises(ItemError, match="question"):
+        item_from_dict({"answers": ["A"]}, "mine", "f:4")
+
+
+def test_sample_is_fixed_covers_types_and_keeps_conversations_whole():
+    items = [Item(f"s{i}", "q", ("a",), type="common") for i in range(50)]
+    items += [Item(f"r{i}", "q", ("a",), type="rare") for i in range(3)]
+    items += [Item(f"c{t}", "q", ("a",), type="chat", conversation="c", turn=t) for t in (1, 2, 3)]
+    picked = sample(items, 10)
+    assert picked == sample(items, 10)
+    assert {i.type for i in picked} == {"common", "rare", "chat"}
+    assert sum(i.conversation == "c" for i in picked) == 3
+    assert sample(items, 1000) == items
+
+
+def test_gate_reads_maxima_and_minima_and_rejects_unknown_metrics(tmp_path):
+    from eval.runner import Result
+
+    result = Result(id="x", dataset="d", type="t", question="q", answerable=True, conversation=None, turn=1,
+                    gold_answers=["a"], gold_evidence=[], gold_unresolved=0, answer="", short_answer=None,
+                    abstained=True, conflicts=[], citations=[], claims=[], retrieved=[], latency_ms=10.0)
+    summary = summarize([result])
+    path = tmp_path / "t.toml"
+    path.write_text("[default]\naccuracy = 0.5\nlatency_p95_ms = 5.0\nabstention_recall = 0.9\n"
+                    "[datasets.other]\naccuracy = 0.0\n")
+    violations = check({"d": summary}, load_thresholds(path))
+    assert sorted(v.metric for v in violations) == ["accuracy", "latency_p95_ms"]  # no unanswerables: recall skipped
+    assert "accuracy = 0 < threshold 0.5" in str(violations[0])
+    path.write_text("[default]\naccuracy_typo = 1\n")
+    with pytest.raises(GateError, match="accuracy_typo"):
+        load_thresholds(path)
