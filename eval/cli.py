@@ -12,6 +12,7 @@ from eval.items import ItemError
 from eval.report import DatasetRun, Report, write_reports
 from eval.runner import run
 from eval.sampling import sample
+from eval.sources import shared_data_dir
 from eval.suites import Suite, SuiteError, custom_suite, known_names, suites_for
 from qa import QAError, Settings
 
@@ -44,6 +45,8 @@ def eval_command(dataset: str, questions: Path | None, corpus: Path | None, limi
         suites = [custom_suite(questions, corpus)] if questions else suites_for(dataset)
     except (GateError, ItemError, SuiteError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if not questions and dataset == "all" and len(suites) == 1:
+        click.echo(f"External data not found in {shared_data_dir()} (set QA_SHARED_DATA): only the seed set runs.", err=True)
     runs, settings = [], None
     assistants: dict[tuple[Path, Path | None], object] = {}
     for suite in suites:
