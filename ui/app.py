@@ -46,10 +46,9 @@ def build_app(assistant):
                             file_count="multiple", file_types=UPLOAD_TYPES, height=120,
                         )
                         status = gr.HTML(elem_id="qa-status", js_on_load=None)
-                        with gr.Row(equal_height=True):
-                            to_remove = gr.Dropdown(elem_id="qa-remove-choice", label="Remove an article",
-                                                    choices=[], value=None, scale=4)
-                            remove = gr.Button("Remove", elem_id="qa-remove", variant="stop", scale=1, min_width=80)
+                        to_remove = gr.Dropdown(elem_id="qa-remove-choice", label="Remove an article",
+                                                choices=[], value=None)
+                        remove = gr.Button("Remove from the index", elem_id="qa-remove", variant="stop", size="sm")
 
         chat_io = dict(inputs=[question, session], outputs=[question, chatbot, session],
                        concurrency_limit=CHAT_CONCURRENCY, concurrency_id="chat", show_progress="hidden",
@@ -85,8 +84,11 @@ def build_app(assistant):
         corpus_io = dict(concurrency_limit=1, concurrency_id="corpus", api_visibility="private")
         demo.load(refresh, None, [articles, to_remove], api_visibility="private", show_progress="hidden")
         articles_tab.select(refresh, None, [articles, to_remove], api_visibility="private", show_progress="hidden")
-        upload.upload(do_upload, upload, [status, articles, to_remove, upload], show_progress="full", **corpus_io)
-        remove.click(do_remove, to_remove, [status, articles, to_remove], show_progress="full", **corpus_io)
+        # One progress bar, where the outcome will be reported, rather than one over every output.
+        upload.upload(do_upload, upload, [status, articles, to_remove, upload], show_progress="full",
+                      show_progress_on=status, **corpus_io)
+        remove.click(do_remove, to_remove, [status, articles, to_remove], show_progress="full",
+                     show_progress_on=status, **corpus_io)
     return demo
 
 

@@ -43,11 +43,12 @@ class CorpusHandlers:
         """(status, articles list, removal choices) after indexing the uploaded files."""
         if not paths:
             return "", *self.listing()
-        progress(0, desc="Checking files")
+        # Checking and parsing report no steps; the bar moves once chunks are being embedded.
+        progress(0.0, desc=f"Checking and indexing {len(paths)} file{'s' if len(paths) != 1 else ''}")
         try:
             files = [(Path(p).name, Path(p).read_bytes()) for p in paths]
             report = self.assistant.add_files(
-                files, progress=lambda done, total: progress((done, max(total, 1)), desc="Indexing", unit="chunks"))
+                files, progress=lambda done, total: progress((done, max(total, 1)), desc="Embedding", unit="chunks"))
         except QAError as exc:
             return render.problem_html(str(exc)), *self.listing()
         except Exception:
@@ -58,7 +59,7 @@ class CorpusHandlers:
     def remove(self, article_id: str | None, progress) -> tuple[str, str, list[tuple[str, str]]]:
         if not article_id:
             return render.problem_html("Choose an article to remove first."), *self.listing()
-        progress(0, desc="Re-indexing")
+        progress(0.0, desc="Re-indexing")
         try:
             report = self.assistant.remove_article(article_id)
         except QAError as exc:

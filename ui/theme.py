@@ -85,13 +85,16 @@ a.qa-cite:hover { border-color: var(--color-accent); }
 mark.qa-hl { background: #fde68a; color: #111827; border-radius: 3px; padding: 0.1em 0;
   box-shadow: 0 0 0 2px #fde68a; }
 .qa-empty { color: var(--body-text-color-subdued); font-size: 0.92rem; line-height: 1.6; }
-.qa-articles table { width: 100%; border-collapse: collapse; font-size: 0.86rem; }
+.qa-articles table { width: 100%; border-collapse: collapse; font-size: 0.86rem; border: none !important; }
+.qa-articles tr, .qa-articles th, .qa-articles td { border-left: none !important; border-right: none !important;
+  border-top: none !important; }
 .qa-articles th { text-align: left; font-size: 0.72rem; text-transform: uppercase; letter-spacing: 0.04em;
   color: var(--body-text-color-subdued); border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px; }
 .qa-articles td { vertical-align: top; border-bottom: 1px solid var(--border-color-primary); padding: 6px; }
 .qa-articles td.qa-num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .qa-articles a.qa-open { font-weight: 600; color: var(--color-accent); text-decoration: none; }
 #qa-articles { max-height: 46vh; overflow-y: auto; }
+#qa-status { min-height: 72px; }
 .qa-ok { padding: 0.5em 0.7em; border-radius: 6px; background: #ecfdf5; color: #065f46; font-size: 0.88rem; }
 .qa-problem { padding: 0.5em 0.7em; border-radius: 6px; background: #fef2f2; color: #991b1b; font-size: 0.88rem;
   margin-top: 0.4em; overflow-wrap: anywhere; }
