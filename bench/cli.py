@@ -169,7 +169,10 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
                                                    "backends": compared})
         reuse = bool(corpus.variant_articles) and not embed_variants
         click.echo(f"size {label}: indexing{' (variant vectors derived)' if reuse else ''}...", err=True)
-        entry["index"] = run_stage("index", {"corpus": str(corpus.path), "index": str(index), "reuse_vectors": reuse})
+        # Smaller corpora are prefixes of larger ones (same records, same order): their vectors are exact.
+        seeds_from = sorted(str(p) for p in out_dir.glob("index-*") if p.is_dir() and p != index) if reuse else []
+        entry["index"] = run_stage("index", {"corpus": str(corpus.path), "index": str(index), "reuse_vectors": reuse,
+                                             "seed_indexes": seeds_from})
         click.echo(f"size {label}: cold start x{cold_runs}...", err=True)
         entry["cold_start"] = cold_start(corpus.path, index, questions[0]["question"] if questions else "Who?",
                                          cold_runs)

@@ -45,7 +45,7 @@ def size_rows(default_backend: str) -> list[Row]:
         ("index: chunks/s end to end", lambda e, b: _get(e, "index.chunks_per_s"), 1),
         ("  ratio vs baseline encode", lambda e, b: _ratio(_get(e, "index.chunks_per_s"), _encoder_rate(e, st)), 2),
         ("index: embedding s (chunks embedded)", lambda e, b: f"{_fmt(_get(e, 'index.embed_seconds'))} ({_fmt(_get(e, 'index.embedded_for_real'))})", 0),
-        ("index: derived variant vectors", lambda e, b: _get(e, "index.derived_vectors"), 0),
+        ("index: derived variant / reused vectors", lambda e, b: f"{_fmt(_get(e, 'index.derived_vectors'))} / {_fmt(_get(e, 'index.reused_vectors'))}", 0),
         ("index: non-embedding s", lambda e, b: _get(e, "index.non_embedding_seconds"), 1),
         ("index: peak RSS MiB", lambda e, b: _get(e, "index.peak_rss_mb"), 0),
         ("index type", lambda e, b: _get(e, "index.index_type"), 0),

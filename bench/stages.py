@@ -88,7 +88,21 @@ class VariantReuseEmbedder(TimedEmbedder):
         super().__init__(embedder)
         self.noise = noise
         self.derived = 0
-        self._by_key: dict[str, tuple[str, np.ndarray]] = {}
+        self.reused = 0
+        self._exact: dict[str, np.ndarray] = {}
+        self._by_key: dict[str, np.ndarray] = {}
+
+    def seed_from(self, index_dir: str) -> int:
+        """Take the vectors of a smaller benchmark index: its chunks are the same texts, same model."""
+        from index.store import load
+
+        index = load(index_dir, verify=False)
+        if index is None or not index.size or index.manifest["params"]["model"] != self.model_path:
+            return 0
+        vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
+        for chunk, vector in zip(index.chunks, vectors):
+            self._remember(chunk.text, vector)
+        return index.size
 
     @staticmethod
     def _key(text: str) -> str:
@@ -98,23 +112,29 @@ class VariantReuseEmbedder(TimedEmbedder):
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         missing = []
         for i, text in enumerate(texts):
-            found = self._by_key.get(self._key(text))
-            if found is None:
+            if text in self._exact:  # the same text always has the same vector: reuse is exact
+                out[i] = self._exact[text]
+                self.reused += 1
+                continue
+            source = self._by_key.get(self._key(text))
+            if source is None:
                 missing.append(i)
-            elif found[0] == text:
-                out[i] = found[1]
-            else:
-                seed = int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], "little")
-                noise = np.random.default_rng(seed).standard_normal(out.shape[1]).astype(np.float32)
-                vector = found[1] + noise * (self.noise / np.sqrt(out.shape[1]))
-                out[i] = vector / np.linalg.norm(vector)
-                self.derived += 1
+                continue
+            seed = int.from_bytes(hashlib.sha1(text.encode()).digest()[:8], "little")
+            noise = np.random.default_rng(seed).standard_normal(out.shape[1]).astype(np.float32)
+            vector = source + noise * (self.noise / np.sqrt(out.shape[1]))
+            out[i] = vector / np.linalg.norm(vector)
+            self.derived += 1
         if missing:
             vectors = super().encode([texts[i] for i in missing])
             for i, vector in zip(missing, vectors):
                 out[i] = vector
-                self._by_key.setdefault(self._key(texts[i]), (texts[i], vector))
+                self._remember(texts[i], vector)
         return out
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        self._exact.setdefault(text, vector)
+        self._by_key.setdefault(self._key(text), vector)
 
 
 # ----- stages ----------------------------------------------------------------------------------
@@ -190,6 +210,7 @@ def stage_index(args: dict) -> dict:
     embedder = Embedder(settings.embedding_model, backend=args.get("backend"))
     embedder.encode(["warm-up"])  # model load is start-up cost, reported by the prepare stage
     wrapped = VariantReuseEmbedder(embedder) if args.get("reuse_vectors") else TimedEmbedder(embedder)
+    seeded = {path: wrapped.seed_from(path) for path in args.get("seed_indexes", [])} if args.get("reuse_vectors") else {}
     started = time.perf_counter()
     ingested = load_directory(settings.corpus_dir, settings.max_article_bytes)
     ingest_seconds = time.perf_counter() - started
@@ -202,7 +223,8 @@ def stage_index(args: dict) -> dict:
         "backend": embedder.backend, "articles": report.articles, "chunks": report.chunks,
         "seconds": total, "ingest_seconds": ingest_seconds, "build_seconds": report.seconds,
         "embed_seconds": wrapped.seconds, "embedded_for_real": wrapped.chunks,
-        "derived_vectors": getattr(wrapped, "derived", 0),
+        "derived_vectors": getattr(wrapped, "derived", 0), "reused_vectors": getattr(wrapped, "reused", 0),
+        "seeded_from": seeded,
         "chunks_per_s": report.chunks / total,
         "embed_chunks_per_s": wrapped.chunks / wrapped.seconds if wrapped.seconds else None,
         "non_embedding_seconds": total - wrapped.seconds,

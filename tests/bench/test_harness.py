@@ -71,3 +71,17 @@ def test_report_renders_partial_results_in_text_and_markdown():
     assert "1k" in text and "1,000" in text and "2.00" in text and "hit@5" in text
     markdown = render_table(results, markdown=True)
     assert markdown.startswith("| metric | 1k |")
+
+
+def test_seeding_from_a_smaller_index_reuses_its_exact_vectors(tmp_path):
+    from index.articles import Article
+    from index.store import IndexParams, build
+
+    fake = FakeEmbedder()
+    articles = [Article(f"a{i}", f"T{i}", f"Article {i} says {i * 7} things.") for i in range(3)]
+    build(articles, tmp_path, fake, IndexParams(fake.model_path))
+    reuse = VariantReuseEmbedder(FakeEmbedder())
+    assert reuse.seed_from(str(tmp_path)) == 3
+    vectors = reuse.encode(["Article 1 says 7 things."])
+    assert np.allclose(vectors[0], FakeEmbedder().encode(["Article 1 says 7 things."])[0])
+    assert reuse.reused == 1 and reuse.chunks == 0
