@@ -9,6 +9,7 @@ import click
 
 from eval.gate import GateError, check, load_thresholds
 from eval.items import ItemError
+from eval.judge import judge_from_settings
 from eval.report import DatasetRun, Report, write_reports
 from eval.runner import run
 from eval.sampling import sample
@@ -57,7 +58,8 @@ def eval_command(dataset: str, questions: Path | None, corpus: Path | None, limi
         settings = settings or assistant.settings
         items = sample(suite.items, limit)
         with click.progressbar(length=len(items), label=f"{suite.name} ({len(items)} questions)", file=sys.stderr) as bar:
-            results = run(items, assistant, assistant, semantic=not no_semantic, progress=lambda _: bar.update(1))
+            results = run(items, assistant, assistant, semantic=not no_semantic, progress=lambda _: bar.update(1),
+                          judge=judge_from_settings(assistant.settings))
         runs.append(DatasetRun(suite.name, str(suite.corpus), results))
     report = Report(runs, _settings_dict(settings))
     violations = []
@@ -94,8 +96,7 @@ def _open(suite: Suite):
 def _settings_dict(settings: Settings | None) -> dict:
     if settings is None:
         return {}
-    data = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items() if k != "llm_api_key"}
-    return data
+    return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items() if k != "llm_api_key"}
 
 
 def _summary_table(report: Report) -> str:

@@ -13,7 +13,7 @@ SCHEMA_VERSION = 1
 # Columns of the summary and per-type tables, in order.
 TABLE_METRICS = [
     ("accuracy", "acc"), ("citation_validity", "cite ok"), ("grounded_rate", "grounded"),
-    ("unsupported_claim_rate", "unsup"), ("exact_match", "EM"), ("f1", "F1"), ("contains", "contains"),
+    ("unsupported_claim_rate", "unsup"), ("llm_faithfulness", "LLM faith"), ("exact_match", "EM"), ("f1", "F1"), ("contains", "contains"),
     ("evidence_precision", "ev P"), ("evidence_recall", "ev R"), ("hit_at_k", "hit@k"), ("mrr", "MRR"),
     ("abstention_precision", "abst P"), ("abstention_recall", "abst R"), ("false_abstention_rate", "false abst"),
     ("followup_accuracy", "follow-up"), ("conflict_rate", "conflict"), ("latency_p95_ms", "p95 ms"),

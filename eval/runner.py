@@ -14,6 +14,7 @@ from typing import Callable, Protocol
 from eval import metrics
 from eval.grounding import score_claims
 from eval.items import GoldSpan, Item
+from eval.judge import Judge
 from eval.metrics import Span
 from qa import Answer, QAError
 
@@ -65,6 +66,7 @@ class Result:
     error: str | None = None
     citation_valid: bool = True
     grounded: bool | None = None
+    llm_faithfulness: float | None = None
     exact_match: float | None = None
     f1: float | None = None
     contains: float | None = None
@@ -120,7 +122,7 @@ Progress = Callable[[Result], None]
 
 
 def run(items: list[Item], answerer: Answerer, corpus: Corpus, semantic: bool = True,
-        progress: Progress | None = None) -> list[Result]:
+        progress: Progress | None = None, judge: Judge | None = None) -> list[Result]:
     """Results in item order; each conversation's turns are asked in order on one conversation."""
     resolver = GoldResolver(corpus)
     results: dict[int, Result] = {}
@@ -134,14 +136,15 @@ def run(items: list[Item], answerer: Answerer, corpus: Corpus, semantic: bool = 
             ask = conversations[item.conversation].ask
         else:
             ask = answerer.ask
-        result = evaluate(item, ask, resolver, semantic)
+        result = evaluate(item, ask, resolver, semantic, judge)
         results[position] = result
         if progress:
             progress(result)
     return [results[i] for i in range(len(items))]
 
 
-def evaluate(item: Item, ask: Callable[[str], Answer], resolver: GoldResolver, semantic: bool = True) -> Result:
+def evaluate(item: Item, ask: Callable[[str], Answer], resolver: GoldResolver, semantic: bool = True,
+             judge: Judge | None = None) -> Result:
     gold = [resolver.resolve(g) for g in item.evidence]
     gold_spans = [g for g in gold if g is not None]
     started = time.perf_counter()
@@ -160,10 +163,10 @@ def evaluate(item: Item, ask: Callable[[str], Answer], resolver: GoldResolver, s
         retrieved=[{"article": p.article, "start": p.start, "end": p.end} for p in answer.retrieved],
         latency_ms=round(latency, 1), error=error, citation_valid=all(c.valid for c in checks),
     )
-    _score_grounding(result, answer, semantic)
+    _score_grounding(result, answer, semantic, judge)
     _score_answer(result, item, answer)
     _score_evidence(result, answer, gold_spans)
-    _judge(result, item)
+    _verdict(result, item)
     return result
 
 
@@ -173,13 +176,15 @@ def _check_citation(citation, resolver: GoldResolver) -> CitationCheck:
     return CitationCheck(citation.n, citation.article, citation.start, citation.end, citation.quote, valid)
 
 
-def _score_grounding(result: Result, answer: Answer, semantic: bool) -> None:
+def _score_grounding(result: Result, answer: Answer, semantic: bool, judge: Judge | None) -> None:
     if answer.abstained:
         return
     quotes = {c.n: c.quote for c in answer.citations}
     claims = score_claims(answer.text, quotes, semantic)
     result.claims = [asdict(c) for c in claims]
     result.grounded = bool(claims) and all(c.supported for c in claims)
+    if judge is not None:
+        result.llm_faithfulness = judge.faithfulness(answer.text, quotes)
 
 
 def _score_answer(result: Result, item: Item, answer: Answer) -> None:
@@ -216,7 +221,7 @@ def _score_evidence(result: Result, answer: Answer, gold: list[Span]) -> None:
         result.evidence_precision = metrics.evidence_precision(cited, gold)
 
 
-def _judge(result: Result, item: Item) -> None:
+def _verdict(result: Result, item: Item) -> None:
     """The verdict and, for the report, every reason this question counts as a failure."""
     if item.answerable:
         result.correct = not result.abstained and bool(result.contains) and not result.false_answer_only

@@ -33,7 +33,7 @@ def suites_for(name: str) -> list[Suite]:
     if name not in known_names():
         raise SuiteError(f"unknown dataset {name!r}; choose one of {', '.join(known_names())}")
     seeds = read_items(SEED_QUESTIONS, "seeds")
-    wanted = [n for n in known_names()[:-1]] if name == "all" else [name]
+    wanted = known_names()[:-1] if name == "all" else [name]
     suites = []
     if "seeds" in wanted:
         suites.append(Suite("seeds", seeds, SEEDS_DIR, CACHE_DIR / "index-seeds"))

@@ -27,6 +27,7 @@ class Summary:
     unsupported_claim_rate: float | None
     lexical_support: float | None
     semantic_support: float | None
+    llm_faithfulness: float | None
     exact_match: float | None
     f1: float | None
     contains: float | None
@@ -68,7 +69,8 @@ def summarize(results: list[Result]) -> Summary:
         grounded_rate=_share(r.grounded for r in answered),
         unsupported_claim_rate=_share(not c["supported"] for c in claims),
         lexical_support=mean([c["lexical"] for c in claims]),
-        semantic_support=mean([c["semantic"] for c in claims if c["semantic"] is not None]),
+        semantic_support=mean([c["semantic"] for c in claims]),
+        llm_faithfulness=mean([r.llm_faithfulness for r in answered]),
         exact_match=mean([r.exact_match for r in answerable]),
         f1=mean([r.f1 for r in answerable]),
         contains=mean([r.contains for r in answerable]),
