@@ -26,11 +26,14 @@ def serve(corpus: Path | None, host: str, port: int):
     """Start the chat page."""
     os.environ.update(OFFLINE_ENV)
     from qa.cli import _assistant, _settings  # the same index opening as `qa ask` and `qa chat`
+    from qa.entities import entities
     from ui.app import build_app, launch
 
     settings = _settings(corpus)
     assistant = _assistant(settings)
     click.echo(f"{len(assistant.articles())} articles indexed from {settings.corpus_dir}", err=True)
-    # The first search loads the embedding model's weights; pay that before the first user does.
+    # The first search loads the embedding model and the first short answer loads spaCy (seconds
+    # each); pay that before the first user does.
     assistant.retrieve("warm up")
+    entities("Lakhdar Brahimi met President Assad in Damascus.")
     launch(build_app(assistant), host, port, settings.max_upload_bytes * HARD_UPLOAD_FACTOR)

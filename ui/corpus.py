@@ -32,6 +32,10 @@ class CorpusHandlers:
         except QAError as exc:
             return render.problem_html(f"{exc} It may have been removed since this answer was given.")
         start, end = _offsets(data, len(article.text))
+        expected = data.get("h")
+        if expected and not article.hash.startswith(str(expected)):
+            return render.article_html(article, notice="This article has changed since the answer was given, "
+                                                        "so the quoted passage is not highlighted.")
         return render.article_html(article, start, end)
 
     def listing(self) -> tuple[str, list[tuple[str, str]]]:

@@ -18,9 +18,19 @@ MAX_SHOWN_CHARS = 60_000
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def link_target(article: str, start: int | None = None, end: int | None = None) -> str:
+# Enough of a citation's article hash to tell that the article changed since the answer.
+HASH_PREFIX = 16
+
+
+def link_target(article: str, start: int | None = None, end: int | None = None, article_hash: str | None = None) -> str:
     query = {"a": article} if start is None else {"a": article, "s": start, "e": end}
+    if article_hash:
+        query["h"] = article_hash[:HASH_PREFIX]
     return "#qa:" + urlencode(query)
+
+
+def _target(passage: Citation | Passage) -> str:
+    return link_target(passage.article, passage.start, passage.end, getattr(passage, "article_hash", None))
 
 
 def question_html(question: str) -> str:
@@ -70,7 +80,7 @@ def _linked(text: str, citations: dict[int, Citation]) -> str:
         if citation is None:
             continue
         out.append(escape(text[last:match.start()]))
-        target = link_target(citation.article, citation.start, citation.end)
+        target = _target(citation)
         out.append(f'<a class="qa-ref" href="{escape(target)}" title="{escape(citation.title)}">[{citation.n}]</a>')
         last = match.end()
     out.append(escape(text[last:]))
@@ -80,7 +90,7 @@ def _linked(text: str, citations: dict[int, Citation]) -> str:
 def _passages_html(heading: str, passages: list[Citation] | list[Passage]) -> str:
     items = []
     for p in passages:
-        target = escape(link_target(p.article, p.start, p.end))
+        target = escape(_target(p))
         label = f"[{p.n}] " if isinstance(p, Citation) else ""
         items.append(
             f'<li><a class="qa-cite" href="{target}">'
@@ -91,7 +101,7 @@ def _passages_html(heading: str, passages: list[Citation] | list[Passage]) -> st
     return f'<div class="qa-passages"><div class="qa-passages-h">{escape(heading)}</div><ol>{"".join(items)}</ol></div>'
 
 
-def article_html(article, start: int | None = None, end: int | None = None) -> str:
+def article_html(article, start: int | None = None, end: int | None = None, notice: str | None = None) -> str:
     """The reading panel: the article as text, the span [start, end) in a <mark>."""
     text = article.text
     lo, hi = _window(len(text), start, end)
@@ -102,6 +112,8 @@ def article_html(article, start: int | None = None, end: int | None = None) -> s
             f'<div class="qa-doc-id">{escape(article.id)}</div>']
     if article.url and article.url.startswith(("http://", "https://")):
         head.append(f'<div class="qa-doc-url">{escape(article.url)}</div>')
+    if notice:
+        head.append(f'<div class="qa-problem">{escape(notice)}</div>')
     if (lo, hi) != (0, len(text)):
         head.append(f'<div class="qa-note">Showing characters {lo:,}–{hi:,} of {len(text):,}.</div>')
     if start is None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 # Runs once when the reading panel mounts. Links anywhere in the page (answers in the chat,
-# the articles list) carry their target as "#qa:a=<id>&s=<start>&e=<end>"; a click is turned
+# the articles list) carry their target as "#qa:a=<id>&s=<start>&e=<end>&h=<hash>"; a click is turned
 # into the panel's own `click` event with that data, so opening a citation is an ordinary
 # Gradio event handled in Python. The latest `trigger` is kept because Gradio may remount
 # the panel, while the document listener must be installed only once.
@@ -17,6 +17,7 @@ if (!window.__qaBridge) {
     event.stopPropagation();
     const params = new URLSearchParams(link.getAttribute('href').slice(4));
     const data = {article: params.get('a')};
+    if (params.has('h')) data.h = params.get('h');
     if (params.has('s')) {
       data.start = Number(params.get('s'));
       data.end = Number(params.get('e'));

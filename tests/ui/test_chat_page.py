@@ -77,6 +77,11 @@ def test_follow_up_uses_the_earlier_turn(open_page):
     assert "many steps" in quotes
     assert chat.questions() == [BRAHIMI, "What did he discuss?"]
 
+    chat.page.click("#qa-new")
+    chat.page.wait_for_function("!document.querySelector('#qa-chat .qa-question')")
+    fresh = chat.ask("What did he discuss?")
+    assert fresh.locator(".qa-note").count() == 0, "a new chat still used the old conversation"
+
 
 def test_uploaded_article_is_indexed_and_cited(open_page, tmp_path):
     chat = open_page()
@@ -86,6 +91,10 @@ def test_uploaded_article_is_indexed_and_cited(open_page, tmp_path):
     message = chat.upload(rejected)
     assert "Rejected 'scan.txt'" in message and "binary" in message
     assert chat.show_articles() == before, "a rejected upload changed the indexed articles"
+    wrong_type = tmp_path / "notes.pdf"
+    wrong_type.write_bytes(b"%PDF-1.4 notes")
+    chat.page.set_input_files("#qa-upload input[type=file]", str(wrong_type))
+    assert "Only .txt, .md, .html, .json, .jsonl allowed" in chat.page.locator(".toast-body").first.inner_text()
 
     article = tmp_path / "velloso-bridge.md"
     article.write_text(NEW_ARTICLE, encoding="utf-8")
