@@ -38,15 +38,41 @@ class Composition:
     conflicts: list[str]  # alternative answers that other sources give
 
 
-def rank_for(kind: QuestionKind, sentences: list[SentenceHit]) -> list[SentenceHit]:
-    """Re-rank with what the question type needs: a causal clause for "why", a fitting entity else."""
-    if kind.type != "why":
-        return sentences
-    def bonus(sentence: SentenceHit) -> float:
-        if CAUSAL_CUES.search(sentence.text):
-            return 0.08
-        return 0.03 if WEAK_CAUSAL_CUES.search(sentence.text) else 0.0
+# Cheap signs that a sentence holds the kind of thing a question asks for (spaCy is too slow to
+# run over every candidate sentence; it only runs on the few chosen as evidence).
+_TYPE_CUES = {
+    "when": re.compile(
+        r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|June|July|August|September|October|"
+        r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|century|decade|"
+        r"yesterday|ago)\b"
+    ),
+    "how_many": re.compile(
+        r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+        r"hundreds?|thousands?|millions?|billions?|dozens?|scores)\b", re.IGNORECASE
+    ),
+    # A capitalised word inside the sentence: the shape of a person's or a place's name.
+    "who": re.compile(r"(?<=[a-z,;:] )[A-Z][\w’'-]+"),
+}
+_TYPE_CUES["how_much"] = _TYPE_CUES["how_many"]
+_TYPE_CUES["where"] = _TYPE_CUES["who"]
+TYPE_BONUS = 0.06
 
+
+def rank_for(kind: QuestionKind, sentences: list[SentenceHit], question: str = "") -> list[SentenceHit]:
+    """Re-rank with what the question type needs: a reason for "why", a fitting answer shape else."""
+    if kind.type == "why":
+        def bonus(sentence: SentenceHit) -> float:
+            if CAUSAL_CUES.search(sentence.text):
+                return 0.08
+            return 0.03 if WEAK_CAUSAL_CUES.search(sentence.text) else 0.0
+    elif kind.type in _TYPE_CUES:
+        cue, asked = _TYPE_CUES[kind.type], set(words(question))
+
+        def bonus(sentence: SentenceHit) -> float:
+            found = (m.group(0) for m in cue.finditer(sentence.text))
+            return TYPE_BONUS if any(not set(words(f)) <= asked for f in found) else 0.0
+    else:
+        return sentences
     return sorted(sentences, key=lambda s: -(s.score + bonus(s)))
 
 

@@ -78,7 +78,7 @@ class Assistant:
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
         hits = live.retriever.search(query, k or self.settings.top_k, vector)
-        sentences = rank_for(kind, live.retriever.sentences(question, hits, vector)) if hits else []
+        sentences = rank_for(kind, live.retriever.sentences(question, hits, vector), question) if hits else []
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
         best = sentences[0].score if sentences else 0.0
         if best < self.settings.abstain_threshold:
