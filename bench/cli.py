@@ -122,14 +122,16 @@ once a study of bird nesting on the quays is complete.
               help="Chunks per size encoded by each backend for the side-by-side encoder baseline.")
 @click.option("--quality-chunks", type=click.IntRange(0), default=3000, show_default=True,
               help="Size of the corpus for the retrieval-quality comparison of backends (0 skips it).")
+@click.option("--real-chunks", type=click.IntRange(1), default=None,
+              help="Cap on real text per corpus (in chunks); the rest of a larger size is variants.")
 @click.option("--embed-variants", is_flag=True,
               help="Embed variant chunks for real instead of deriving them from their source chunk.")
 @click.option("--cold-runs", type=click.IntRange(1, 20), default=3, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
 @click.option("--shared-data", type=click.Path(path_type=Path), envvar="QA_SHARED_DATA",
               default=REPO.parent / "shared" / "data", show_default=True)
-def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: int, embed_variants: bool,
-          cold_runs: int, out_dir: Path, shared_data: Path):
+def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: int, real_chunks: int | None,
+          embed_variants: bool, cold_runs: int, out_dir: Path, shared_data: Path):
     """Measure indexing, start-up, latency, memory and index size; write JSON and print a table."""
     try:
         chosen = parse_sizes(sizes)
@@ -146,7 +148,8 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
     results: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
                      "default_backend": default_backend, "settings": {
                          "questions": n_questions, "baseline_chunks": baseline_chunks,
-                         "quality_chunks": quality_chunks, "embed_variants": embed_variants}, "sizes": {}}
+                         "quality_chunks": quality_chunks, "real_chunks": real_chunks,
+                         "embed_variants": embed_variants}, "sizes": {}}
     click.echo("preparing the embedding backend (exports the ONNX model once)...", err=True)
     results["prepare"] = run_stage("prepare", {"backend": default_backend})
     seeds = REPO / "seeds"
@@ -160,7 +163,7 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
         results["quality"]["corpus"] = corpus.to_dict()
     for label, target in chosen:
         click.echo(f"size {label}: building the corpus...", err=True)
-        corpus = build_corpus(label, target, out_dir, shared, seeds)
+        corpus = build_corpus(label, target, out_dir, shared, seeds, real_chunks)
         index = out_dir / f"index-{label}"
         questions = [q.__dict__ for q in sample_questions(corpus.questions, n_questions)]
         entry: dict = {"target_chunks": target, "corpus": corpus.to_dict(), "description": corpus.describe()}

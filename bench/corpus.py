@@ -2,7 +2,7 @@
 
 Sources, taken round-robin so every size mixes them: the seed article, MultiHop-RAG's evidence
 articles, SQuAD v2 paragraphs, BBC News articles and AG News records (``../shared/data``).  Real
-text gives about 17k chunks.  Larger corpora add *variants*: pass ``r`` repeats every real record
+text gives about 17k chunks (``max_real_chunks`` takes fewer).  Larger corpora add *variants*: pass ``r`` repeats every real record
 with each digit d replaced by (d + r) mod 10 (same story, other figures: dates, scores, amounts)
 and a closing line ``(Variant r of <source id>.)``, so every variant is a distinct article with
 realistic text, vocabulary and length.
@@ -124,17 +124,20 @@ def _round_robin(sources: dict[str, list[Record]]) -> list[Record]:
     return merged
 
 
-def select_records(sources: dict[str, list[Record]], target_chunks: int) -> tuple[list[Record], int, int]:
-    """Real records round-robin, then variant passes, until the estimated chunk count is reached."""
-    real = _round_robin(sources)
+def select_records(sources: dict[str, list[Record]], target_chunks: int,
+                   max_real_chunks: int | None = None) -> tuple[list[Record], int, int]:
+    """Real records round-robin (up to ``max_real_chunks``), then variant passes, to the target size."""
+    real_cap = min(target_chunks, max_real_chunks or target_chunks)
     chosen: list[Record] = []
     total = 0
-    for record in real:
-        if total >= target_chunks:
-            return chosen, total, 0
+    for record in _round_robin(sources):
+        if total >= real_cap:
+            break
         chosen.append(record)
         total += estimate_chunks(record.text)
-    repeatable = [r for r in real if r.source != "seed"]
+    if total >= target_chunks:
+        return chosen, total, 0
+    repeatable = [r for r in chosen if r.source != "seed"]
     if not repeatable:
         return chosen, total, 0
     passes = 0
@@ -175,17 +178,19 @@ class Corpus:
         return data
 
 
-def build_corpus(label: str, target_chunks: int, out_dir: Path, shared: Path | None, seeds: Path) -> Corpus:
+def build_corpus(label: str, target_chunks: int, out_dir: Path, shared: Path | None, seeds: Path,
+                 max_real_chunks: int | None = None) -> Corpus:
     """Write (or reuse) ``out_dir/corpus-<label>/``: a seed .txt file plus JSONL parts."""
     path = out_dir / f"corpus-{label}"
     meta_path = path.parent / f"corpus-{label}.json"
-    fingerprint = {"version": CORPUS_VERSION, "target": target_chunks, "shared": str(shared), "seeds": str(seeds)}
+    fingerprint = {"version": CORPUS_VERSION, "target": target_chunks, "shared": str(shared), "seeds": str(seeds),
+                   "max_real_chunks": max_real_chunks}
     if meta_path.exists() and path.is_dir():
         meta = json.loads(meta_path.read_text())
         if meta.get("fingerprint") == fingerprint:
             return _corpus_from_meta(meta, path)
     sources, raw_questions = load_sources(shared, seeds)
-    records, estimated, passes = select_records(sources, target_chunks)
+    records, estimated, passes = select_records(sources, target_chunks, max_real_chunks)
     if path.exists():
         for old in path.iterdir():
             old.unlink()

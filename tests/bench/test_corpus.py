@@ -105,3 +105,9 @@ def test_sample_questions_is_deterministic_and_mixed():
     first = sample_questions(questions, 40)
     assert first == sample_questions(questions, 40)
     assert len(first) == 40 and sum(q.kind == "multihop" for q in first) == 12
+
+
+def test_real_text_can_be_capped_so_the_rest_is_variants():
+    records, estimated, passes = select_records(_sources(), 60, max_real_chunks=10)
+    real = [r for r in records if "#v" not in r.key]
+    assert sum(estimate_chunks(r.text) for r in real) < 10 + 10 and passes >= 2 and estimated >= 60
