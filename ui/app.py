@@ -55,6 +55,7 @@ def build_app(assistant):
                        trigger_mode="multiple")
         question.submit(respond, api_name="chat", **chat_io)
         ask.click(respond, api_visibility="private", **chat_io)
+
         def pick_example(evt: gr.SelectData):
             return evt.value["text"]
 

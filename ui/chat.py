@@ -62,22 +62,25 @@ def make_responder(assistant):
             yield gr.skip(), session.messages, session
             return
         session.messages.append({"role": "user", "content": render.question_html(question)})
-        session.messages.append(_bot(render.thinking_html()))
-        # This event's own bubble: a second question may be sent before this answer is done.
-        slot = len(session.messages) - 1
+        # This event's own bubble, updated in place: another question may be sent before this
+        # answer is done, and "New chat" may drop the bubble altogether.
+        bubble = _bot(render.thinking_html())
+        session.messages.append(bubble)
         yield "", session.messages, session
         note = follow_up_note(session.conversation, question)
         answer = _ask(session, question)
         if not isinstance(answer, Answer):
-            session.messages[slot] = _bot(render.error_html(answer))
+            bubble["content"] = render.error_html(answer)
             yield gr.skip(), session.messages, session
             return
         # From here on the question box is left alone: the user may already be typing the next one.
         for shown in stream_points(answer.text)[:-1]:
-            session.messages[slot] = _bot(render.answer_html(answer, shown, note))
+            if not any(m is bubble for m in session.messages):
+                return
+            bubble["content"] = render.answer_html(answer, shown, note)
             yield gr.skip(), session.messages, session
             time.sleep(STREAM_SECONDS / STREAM_STEPS)
-        session.messages[slot] = _bot(render.answer_html(answer, None, note))
+        bubble["content"] = render.answer_html(answer, None, note)
         yield gr.skip(), session.messages, session
 
     return respond

@@ -50,6 +50,9 @@ def answer_html(answer: Answer, shown_chars: int | None = None, note: str | None
     text = answer.text if shown_chars is None else answer.text[:shown_chars]
     done = shown_chars is None or shown_chars >= len(answer.text)
     kind = "qa-abstain" if answer.abstained else "qa-answered"
+    # Marked while streaming, so a reader (or a test) can tell a partial answer from a whole one.
+    if not done:
+        kind += " qa-streaming"
     parts = [f'<div class="qa-answer {kind}">']
     if answer.abstained:
         parts.append('<div class="qa-badge">Not in the articles</div>')

@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+ACCEPT_TIMEOUT_MS = 15_000
 ANSWER_TIMEOUT_MS = 60_000
 INDEX_TIMEOUT_MS = 180_000
-FINISHED = "#qa-chat .qa-answer:not(.qa-pending)"
+FINISHED = "#qa-chat .qa-answer:not(.qa-pending):not(.qa-streaming)"
 STATUS_JS = "() => [...document.querySelectorAll('#qa-status .qa-ok, #qa-status .qa-problem')].map(e => e.innerText).join('\\n')"
 
 
@@ -22,17 +23,30 @@ class ChatPage:
 
     # ----- chat -------------------------------------------------------------------------
     def send(self, question: str) -> None:
-        """Submit without waiting for the answer."""
+        """Submit without waiting for the answer, once the page has taken the question."""
+        from playwright.sync_api import TimeoutError
+
+        asked = self.page.locator("#qa-chat .qa-question").count()
         box = self.page.locator("#qa-question textarea")
-        box.fill(question)
-        box.press("Enter")
+        # Just after loading, the page can drop a keystroke before its listeners are attached;
+        # an accepted question shows at once, so a missing one is safe to send again.
+        for attempt in range(2):
+            box.fill(question)
+            box.press("Enter")
+            try:
+                self.page.wait_for_function(
+                    "n => document.querySelectorAll('#qa-chat .qa-question').length > n", arg=asked,
+                    timeout=ACCEPT_TIMEOUT_MS)
+                return
+            except TimeoutError:
+                if attempt:
+                    raise
 
     def wait_for_answers(self, count: int):
         """The last answer bubble, once ``count`` answers are complete and none is still streaming."""
         self.page.wait_for_function(
             """([selector, count]) => document.querySelectorAll(selector).length >= count
-                 && !document.querySelector('#qa-chat .qa-pending')
-                 && ![...document.querySelectorAll(selector)].some(a => !a.querySelector('.qa-passages, .qa-badge'))""",
+                 && !document.querySelector('#qa-chat .qa-pending, #qa-chat .qa-streaming')""",
             arg=[FINISHED, count], timeout=ANSWER_TIMEOUT_MS,
         )
         return self.page.locator(FINISHED).last

@@ -83,6 +83,17 @@ def test_follow_up_uses_the_earlier_turn(open_page):
     assert fresh.locator(".qa-note").count() == 0, "a new chat still used the old conversation"
 
 
+def test_abstention_is_marked_and_offers_see_also(open_page):
+    chat = open_page()
+    answer = chat.ask("What is the capital of France?")
+
+    assert "qa-abstain" in answer.get_attribute("class")
+    assert answer.locator(".qa-badge").inner_text().lower() == "not in the articles"
+    assert answer.locator(".qa-passages-h").inner_text().lower() == "see also"
+    answer.locator("a.qa-cite").first.click()
+    assert chat.highlight().inner_text() == answer.locator(".qa-quote").first.inner_text()
+
+
 def test_uploaded_article_is_indexed_and_cited(open_page, tmp_path):
     chat = open_page()
     before = chat.show_articles()
@@ -126,8 +137,9 @@ def test_script_payloads_in_articles_do_not_run(open_page, tmp_path):
     assert "<b onmouseover=alert(1)>sharp</b>" in chat.reader_text()
     chat.page.hover("#qa-reader .qa-doc-body")
 
-    answer = chat.ask("How long had the lighthouse keepers not been paid?")
-    assert PAYLOAD_TITLE in answer.inner_text()
+    answer = chat.ask("Why did the lighthouse keepers go on strike?")
+    assert "over unpaid overtime <img src=x onerror=" in answer.inner_text()
+    assert PAYLOAD_TITLE in answer.locator(".qa-cite-title").first.inner_text()
     chat.open_citation(answer, 1)
     reader = chat.reader_text()
     assert '<script>window.__pwned = "body"; alert("xss")</script>' in reader

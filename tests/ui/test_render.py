@@ -49,8 +49,9 @@ def test_abstention_is_marked_and_lists_see_also():
 
 def test_partial_answer_has_no_sources_yet():
     answer = Answer("q", "Assad met him [1].", False, citations=[citation(1)])
-    assert "qa-passages" not in render.answer_html(answer, shown_chars=5)
-    assert "qa-passages" in render.answer_html(answer, shown_chars=len(answer.text))
+    partial, whole = render.answer_html(answer, shown_chars=5), render.answer_html(answer, shown_chars=len(answer.text))
+    assert "qa-passages" not in partial and "qa-streaming" in partial
+    assert "qa-passages" in whole and "qa-streaming" not in whole
 
 
 def test_article_marks_exactly_the_span():
