@@ -60,16 +60,17 @@ def crash_corpus(tmp_path_factory) -> tuple[Path, float]:
 def _kill_at_random(corpus: Path, index_dir: Path, rng: random.Random, trial: int, run_seconds: float) -> str:
     """Start `qa index`, SIGKILL it at a random moment, and say in which phase it died."""
     old = current_generation(index_dir)
+    existing = generations(index_dir)  # includes half-written ones left by earlier kills
     rebuild = trial % 3 == 2
     process = start_qa("index", str(corpus), *(["--rebuild"] if rebuild else []))
     if trial % 2 == 0:
-        time.sleep(rng.uniform(0.1, 0.8 * run_seconds))  # start-up, reading, embedding or writing
+        time.sleep(rng.uniform(0.1, 0.6 * run_seconds))  # start-up, reading, embedding or writing
     else:
         deadline = time.monotonic() + 120  # wait for the writer to start a generation, then strike
-        while not generations(index_dir) - {old.name} and process.poll() is None and time.monotonic() < deadline:
+        while not generations(index_dir) - existing and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
         time.sleep(rng.uniform(0.0, 0.08))
-    new_dirs = generations(index_dir) - {old.name}
+    new_dirs = generations(index_dir) - existing
     flipped = current_generation(index_dir) != old
     if process.poll() is not None:
         phase = "finished"
