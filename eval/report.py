@@ -123,7 +123,7 @@ def _failure(r: Result) -> list[str]:
         if not claim["supported"]:
             lines.append(f"- unsupported claim (lexical {claim['lexical']}, semantic {claim['semantic']}): {_quote(claim['text'])}")
     for g in r.gold_evidence:
-        lines.append(f"- gold evidence `{g['article']}` {g['start']}-{g['end']}")
+        lines.append(f"- gold evidence `{g['article']}` {g['start']}-{g['end']}: {_quote(g['quote'])}")
     return lines + [""]
 
 

@@ -157,7 +157,8 @@ def evaluate(item: Item, ask: Callable[[str], Answer], resolver: GoldResolver, s
     result = Result(
         id=item.id, dataset=item.dataset, type=item.type, question=item.question, answerable=item.answerable,
         conversation=item.conversation, turn=item.turn, gold_answers=list(item.answers),
-        gold_evidence=[asdict(s) for s in gold_spans], gold_unresolved=len(gold) - len(gold_spans),
+        gold_evidence=[{**asdict(s), "quote": g.quote} for g, s in zip(item.evidence, gold) if s is not None],
+        gold_unresolved=len(gold) - len(gold_spans),
         answer=answer.text, short_answer=answer.short_answer, abstained=answer.abstained,
         conflicts=list(answer.conflicts), citations=checks, claims=[],
         retrieved=[{"article": p.article, "start": p.start, "end": p.end} for p in answer.retrieved],
