@@ -105,7 +105,12 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
     if suffix in TEXT_SUFFIXES:
         _add(result, rel, Article(id=rel, title=title_from_text(text) or path.stem, text=text))
     elif suffix in HTML_SUFFIXES:
-        _add(result, rel, html_article(rel, text))
+        try:
+            article = html_article(rel, text)
+        except Exception as exc:  # the extractor's many failure types; one bad page must not stop the rest
+            result.problems.append(IngestProblem(rel, f"HTML could not be read ({type(exc).__name__}: {exc})"))
+            return result
+        _add(result, rel, article)
     elif suffix == ".jsonl":
         # Only "\n" ends a record: str.splitlines() would also split on U+2028 and friends,
         # which JSON allows unescaped inside strings.

@@ -133,6 +133,7 @@ def corpus_with_bad_files(tmp_path) -> Path:
         "broken.json": b'{"title": "x", "text": ',
         "lines.jsonl": b'{"title": "Dam", "text": "The Karsfeld dam opened on Monday."}\nnot json\n{"title": 3}\n',
         "scan.pdf": b"%PDF-1.4",
+        "broken.html": b"<math><!DOCTYPE html><template>",  # crashes the HTML extractor itself
         "copy.txt": (corpus / "000_0226462cf7c6313f.txt").read_bytes(),
         "page.html": b"<html><body><script>alert(1)</script><p>The Velmora ferry sails daily at noon from "
                      b"the old harbour, the port authority said on Tuesday.</p></body></html>",
@@ -156,6 +157,7 @@ def test_cli_index_reports_each_bad_file_and_keeps_everything_else(corpus_with_b
         "lines.jsonl:2: malformed JSON record",
         "lines.jsonl#3:3: record has no 'text' string",
         "scan.pdf: unsupported file type '.pdf'",
+        "broken.html: HTML could not be read",
         "copy.txt: duplicate of 000_0226462cf7c6313f.txt; indexed once",
         f"huge.txt: file is {FIFTY_MB:,} bytes, over the 20,971,520-byte limit",
         "pipe.txt: not a regular file",
