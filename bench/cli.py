@@ -161,6 +161,7 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
         results["quality"] = run_stage("quality", {"index": str(index), "backends": compared,
                                                    "questions": [q.__dict__ for q in corpus.questions]})
         results["quality"]["corpus"] = corpus.to_dict()
+        _write(results, out_dir)
     for label, target in chosen:
         click.echo(f"size {label}: building the corpus...", err=True)
         corpus = build_corpus(label, target, out_dir, shared, seeds, real_chunks)
