@@ -86,8 +86,10 @@ def add_files(assistant: "Assistant", files: list[tuple[str, bytes]], progress: 
     if not accepted:
         raise QAError("Nothing was added. " + " ".join(problems))
     target_dir.mkdir(parents=True, exist_ok=True)
-    written = [_write_new(target_dir, clean, data) for clean, data in accepted]
+    written: list[Path] = []
     try:
+        for clean, data in accepted:
+            written.append(_write_new(target_dir, clean, data))
         report = assistant.reindex(progress=progress)
     except BaseException as exc:
         for path in written:  # the live index never saw them: leave the corpus as it was
