@@ -191,3 +191,27 @@ def test_failed_indexing_removes_the_upload_and_keeps_the_index(assistant, works
         os.rmdir(lock)
     assert_brahimi_answered(assistant)
     assert assistant.add_files([("late.txt", b"Late news\n\nThe Velmora library closes early on Fridays.")]).added == ["uploads/late.txt"]
+
+
+@pytest.mark.parametrize("article_id,message", [
+    ("../../outside.txt", "No article with id"),
+    ("/etc/passwd", "No article with id"),
+    ("uploads", "No article with id"),
+])
+def test_removal_only_touches_indexed_files(assistant, workspace, article_id, message):
+    before = snapshot(workspace)
+    with pytest.raises(QAError, match=message):
+        assistant.remove_article(article_id)
+    assert snapshot(workspace) == before
+
+
+def test_removing_an_upload_keeps_everything_else(assistant):
+    assistant.add_files([("gone.txt", b"Short-lived\n\nThe Velmora zoo bought a second elephant."),
+                         ("pair.jsonl", b'{"text": "The zoo opened at nine."}\n{"text": "The zoo closed at six."}')])
+    with pytest.raises(QAError, match="one record of uploads/pair.jsonl; remove that file instead"):
+        assistant.remove_article("uploads/pair.jsonl#1")
+    others = {info.id for info in assistant.articles()} - {"uploads/gone.txt"}
+    assistant.remove_article("uploads/gone.txt")
+    assert {info.id for info in assistant.articles()} == others
+    assert not (Path(assistant.settings.corpus_dir) / "uploads" / "gone.txt").exists()
+    assert_brahimi_answered(assistant)
