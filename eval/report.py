@@ -1,4 +1,4 @@
-"""report.json (schema in eval/README.md), report.md and a chart of the metrics by question type."""
+"""report.json (schema in eval/README.md), report.md and a heat map of the metrics by question type."""
 from __future__ import annotations
 
 import json
@@ -18,7 +18,9 @@ TABLE_METRICS = [
     ("abstention_precision", "abst P"), ("abstention_recall", "abst R"), ("false_abstention_rate", "false abst"),
     ("followup_accuracy", "follow-up"), ("conflict_rate", "conflict"), ("latency_p95_ms", "p95 ms"),
 ]
-CHART_METRICS = ["accuracy", "grounded_rate", "f1", "contains", "evidence_recall", "hit_at_k", "abstention_recall"]
+# Higher-is-better rates only, so one colour scale reads the same way in every column.
+CHART_METRICS = ["citation_validity", "grounded_rate", "accuracy", "contains", "f1", "evidence_recall", "hit_at_k",
+                 "abstention_recall"]
 
 
 @dataclass
@@ -133,6 +135,7 @@ def _quote(text: str, limit: int = 400) -> str:
 
 
 def chart(report: Report, path: Path) -> None:
+    """A heat map, one row per dataset/type and one column per rate; grey where not applicable."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -140,17 +143,18 @@ def chart(report: Report, path: Path) -> None:
     import numpy as np
 
     rows = [(f"{run.name}/{name}", s) for run in report.runs for name, s in run.types.items()]
-    fig, ax = plt.subplots(figsize=(max(8, 0.6 * len(rows) * len(CHART_METRICS) / 3), 5))
-    x = np.arange(len(rows))
-    width = 0.8 / len(CHART_METRICS)
-    for i, metric in enumerate(CHART_METRICS):
-        values = [getattr(s, metric) for _, s in rows]
-        ax.bar(x + i * width, [v if v is not None else 0 for v in values], width, label=metric)
-    ax.set_xticks(x + 0.4 - width / 2, [name for name, _ in rows], rotation=60, ha="right", fontsize=8)
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("share")
-    ax.set_title("Grounding evaluation by question type (missing bars: not applicable)")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    values = np.array([[np.nan if getattr(s, m) is None else getattr(s, m) for m in CHART_METRICS] for _, s in rows])
+    fig, ax = plt.subplots(figsize=(2 + 1.1 * len(CHART_METRICS), 1.2 + 0.32 * len(rows)))
+    cmap = matplotlib.colormaps["RdYlGn"].copy()
+    cmap.set_bad("#dddddd")
+    image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    for (i, j), value in np.ndenumerate(values):
+        if not np.isnan(value):
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(CHART_METRICS)), CHART_METRICS, rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), [f"{name} (n={s.questions})" for name, s in rows], fontsize=8)
+    ax.set_title("Grounding evaluation by question type (grey: not applicable)", fontsize=9)
+    fig.colorbar(image, ax=ax, fraction=0.03)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
