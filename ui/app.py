@@ -9,8 +9,6 @@ from ui.theme import BRIDGE_JS, CSS, theme
 # Answering is thread-safe and mostly waits on streaming, so many sessions can run at once;
 # corpus changes are serialised by the assistant anyway, one queue slot keeps them in order.
 CHAT_CONCURRENCY = 16
-HEADER = ('<h1>Article QA</h1><p>Answers come only from the indexed news articles. '
-          "Every claim links to the exact passage it is quoted from.</p>")
 
 
 def build_app(assistant):
@@ -19,7 +17,7 @@ def build_app(assistant):
 
     with gr.Blocks(title="Article QA", analytics_enabled=False) as demo:
         session = gr.State(None)
-        gr.HTML(HEADER, elem_id="qa-header", js_on_load=None)
+        header = gr.HTML(render.header_html(), elem_id="qa-header", js_on_load=None)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
                 chatbot = gr.Chatbot(
@@ -70,26 +68,29 @@ def build_app(assistant):
         reader.click(open_passage, None, [reader, tabs], api_visibility="private",
                      concurrency_limit=CHAT_CONCURRENCY, concurrency_id="reader", show_progress="hidden")
 
-        def refresh():
-            html, choices = corpus.listing()
-            return html, gr.Dropdown(choices=choices, value=None)
+        def listed_as(html, choices):
+            return render.header_html(len(choices)), html, gr.Dropdown(choices=choices, value=None)
+
+        def listing():
+            return listed_as(*corpus.listing())
 
         def do_upload(paths, progress=gr.Progress()):
-            message, html, choices = corpus.upload(paths, progress)
-            return message, html, gr.Dropdown(choices=choices, value=None), None
+            message, *current = corpus.upload(paths, progress)
+            return message, *listed_as(*current), None
 
         def do_remove(article_id, progress=gr.Progress()):
-            message, html, choices = corpus.remove(article_id, progress)
-            return message, html, gr.Dropdown(choices=choices, value=None)
+            message, *current = corpus.remove(article_id, progress)
+            return message, *listed_as(*current)
 
-        corpus_io = dict(concurrency_limit=1, concurrency_id="corpus", api_visibility="private")
-        demo.load(refresh, None, [articles, to_remove], api_visibility="private", show_progress="hidden")
-        articles_tab.select(refresh, None, [articles, to_remove], api_visibility="private", show_progress="hidden")
+        listed = [header, articles, to_remove]
+        quiet = dict(api_visibility="private", show_progress="hidden")
+        demo.load(listing, None, listed, **quiet)
+        articles_tab.select(listing, None, listed, **quiet)
         # One progress bar, where the outcome will be reported, rather than one over every output.
-        upload.upload(do_upload, upload, [status, articles, to_remove, upload], show_progress="full",
-                      show_progress_on=status, **corpus_io)
-        remove.click(do_remove, to_remove, [status, articles, to_remove], show_progress="full",
-                     show_progress_on=status, **corpus_io)
+        corpus_io = dict(concurrency_limit=1, concurrency_id="corpus", api_visibility="private",
+                         show_progress="full", show_progress_on=status)
+        upload.upload(do_upload, upload, [status, *listed, upload], **corpus_io)
+        remove.click(do_remove, to_remove, [status, *listed], **corpus_io)
     return demo
 
 

@@ -33,6 +33,12 @@ def _target(passage: Citation | Passage) -> str:
     return link_target(passage.article, passage.start, passage.end, getattr(passage, "article_hash", None))
 
 
+def header_html(articles: int | None = None) -> str:
+    count = "" if articles is None else f'<span class="qa-count">{articles:,} article{"s" if articles != 1 else ""} indexed · </span>'
+    return ("<h1>Article QA</h1><p>" + count + "Answers come only from the indexed news articles; "
+            "every claim links to the exact passage it is quoted from.</p>")
+
+
 def question_html(question: str) -> str:
     return f'<div class="qa-question">{escape(question)}</div>'
 

@@ -19,6 +19,7 @@ class ChatPage:
     def open(cls, page, url: str) -> "ChatPage":
         page.goto(url)
         page.wait_for_selector("#qa-question textarea")
+        page.wait_for_selector("#qa-header .qa-count")  # filled by the page's first call to the server
         return cls(page)
 
     # ----- chat -------------------------------------------------------------------------

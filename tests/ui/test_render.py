@@ -12,7 +12,7 @@ from ui.corpus import _offsets
 
 PAYLOAD = '<script>alert(1)</script><img src=x onerror="alert(2)">&amp;'
 TAGS = re.compile(r"<(\w+)")
-OURS = {"div", "p", "a", "span", "ol", "li", "mark", "table", "thead", "tbody", "tr", "th", "td", "ul", "b", "br"}
+OURS = {"h1", "div", "p", "a", "span", "ol", "li", "mark", "table", "thead", "tbody", "tr", "th", "td", "ul", "b", "br"}
 
 
 def tags(html: str) -> set[str]:
@@ -73,7 +73,7 @@ def test_lists_and_reports_escape_everything():
     info = ArticleInfo("x.jsonl#1", PAYLOAD, 10, source=PAYLOAD, date=PAYLOAD)
     report = IndexReport(2, 3, 1, 0, 0.1, problems=[PAYLOAD], added=[PAYLOAD])
     for html in (render.articles_html([info]), render.report_html(report), render.problem_html(PAYLOAD),
-                 render.question_html(PAYLOAD), render.error_html(PAYLOAD)):
+                 render.question_html(PAYLOAD), render.error_html(PAYLOAD), render.header_html(3)):
         assert tags(html) <= OURS and "<script" not in html and "<img" not in html
 
 
