@@ -26,7 +26,7 @@ def build_app(assistant):
                     examples=[{"text": q} for q in EXAMPLES],
                     placeholder="Ask a question about the news articles, or try one of these:",
                 )
-                with gr.Row(elem_id="qa-ask-row", equal_height=True):
+                with gr.Row(equal_height=True):
                     question = gr.Textbox(
                         elem_id="qa-question", show_label=False, container=False, scale=8, lines=1,
                         max_lines=4, placeholder="Ask about the articles…", autofocus=True,

@@ -40,7 +40,6 @@ CSS = r"""
 #qa-header { padding: 4px 2px 0; }
 #qa-header h1 { font-size: 1.45rem; margin: 0; font-weight: 600; letter-spacing: -0.01em; }
 #qa-header p { margin: 2px 0 0; color: var(--body-text-color-subdued); font-size: 0.92rem; }
-#qa-chat .message { font-size: 0.97rem; }
 .qa-question { white-space: pre-wrap; }
 .qa-answer p.qa-text { margin: 0 0 0.55em; line-height: 1.6; }
 .qa-answer p.qa-text:last-of-type { margin-bottom: 0.2em; }
