@@ -57,9 +57,6 @@ class ChatPage:
         self.send(question)
         return self.wait_for_answers(before + 1)
 
-    def chat_text(self) -> str:
-        return self.page.inner_text("#qa-chat")
-
     def questions(self) -> list[str]:
         return self.page.locator("#qa-chat .qa-question").all_inner_texts()
 
