@@ -38,39 +38,28 @@ class Composition:
     conflicts: list[str]  # alternative answers that other sources give
 
 
-# Cheap signs that a sentence holds the kind of thing a question asks for (spaCy is too slow to
-# run over every candidate sentence; it only runs on the few chosen as evidence).
-_TYPE_CUES = {
-    "when": re.compile(
-        r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|June|July|August|September|October|"
-        r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|century|decade|"
-        r"yesterday|ago)\b"
-    ),
-    "how_many": re.compile(
-        r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-        r"hundreds?|thousands?|millions?|billions?|dozens?|scores)\b", re.IGNORECASE
-    ),
-    # A capitalised word inside the sentence: the shape of a person's or a place's name.
-    "who": re.compile(r"(?<=[a-z,;:] )[A-Z][\w’'-]+"),
-}
-_TYPE_CUES["how_much"] = _TYPE_CUES["how_many"]
-_TYPE_CUES["where"] = _TYPE_CUES["who"]
-TYPE_BONUS = 0.06
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundreds?|thousands?|millions?|billions?|dozens?|scores)\b", re.IGNORECASE
+)
+TYPE_BONUS = 0.08
+TYPED_CANDIDATES = 8  # spaCy runs on this many top sentences, not on every candidate
 
 
 def rank_for(kind: QuestionKind, sentences: list[SentenceHit], question: str = "") -> list[SentenceHit]:
-    """Re-rank with what the question type needs: a reason for "why", a fitting answer shape else."""
+    """Re-rank with what the question type needs: a reason for "why", an entity of the asked
+    type (a person for "who", a date for "when", a number for "how many") else."""
     if kind.type == "why":
         def bonus(sentence: SentenceHit) -> float:
             if CAUSAL_CUES.search(sentence.text):
                 return 0.08
             return 0.03 if WEAK_CAUSAL_CUES.search(sentence.text) else 0.0
-    elif kind.type in _TYPE_CUES:
-        cue, asked = _TYPE_CUES[kind.type], set(words(question))
+    elif kind.required_labels:
+        typed = {id(s) for s in sentences[:TYPED_CANDIDATES]
+                 if entity_votes(kind.required_labels, question, [s], kind.numeric)}
 
         def bonus(sentence: SentenceHit) -> float:
-            found = (m.group(0) for m in cue.finditer(sentence.text))
-            return TYPE_BONUS if any(not set(words(f)) <= asked for f in found) else 0.0
+            return TYPE_BONUS if id(sentence) in typed else 0.0
     else:
         return sentences
     return sorted(sentences, key=lambda s: -(s.score + bonus(s)))
@@ -137,6 +126,22 @@ def _redundant(a: set[str], b: set[str]) -> bool:
     return bool(a) and len(a & b) / len(a) > 0.8
 
 
+def ensure_typed_answer(
+    kind: QuestionKind, question: str, sentences: list[SentenceHit], evidence: list[SentenceHit],
+    threshold: float, max_citations: int,
+) -> list[SentenceHit] | None:
+    """Evidence holding an answer of the asked type (a date for "when", ...), or None if no good
+    sentence has one: then the articles discuss the subject but do not say what was asked."""
+    labels = kind.required_labels
+    if not labels or entity_votes(labels, question, evidence, kind.numeric):
+        return evidence
+    floor = max(threshold, 0.75 * sentences[0].score)
+    for sentence in sentences[:10]:
+        if sentence.score >= floor and sentence not in evidence and entity_votes(labels, question, [sentence], kind.numeric):
+            return [sentence, *evidence][:max_citations]
+    return None
+
+
 def short_answer(
     kind: QuestionKind, question: str, evidence: list[SentenceHit]
 ) -> tuple[str | None, int | None, list[tuple[str, int]]]:
@@ -149,7 +154,9 @@ def short_answer(
         return None, None, []
     if not kind.entity_labels:
         return None, None, differing_entities(evidence)
-    votes = entity_votes(kind.entity_labels, question, evidence)
+    # Prefer the labels that must be there (a person for "who") over looser ones ("Syrians").
+    votes = (entity_votes(kind.entity_labels & kind.required_labels, question, evidence, kind.numeric)
+             or entity_votes(kind.entity_labels, question, evidence, kind.numeric))
     if not votes:
         return None, None, []
     answer, index = votes[0].text, votes[0].sentence
@@ -197,7 +204,7 @@ ANSWER_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "DATE", "TIME", "
                  "CARDINAL", "QUANTITY", "EVENT", "PRODUCT", "WORK_OF_ART"}
 
 
-def entity_votes(labels: set[str], question: str, evidence: list[SentenceHit]) -> list[_Vote]:
+def entity_votes(labels: set[str], question: str, evidence: list[SentenceHit], numeric: bool = False) -> list[_Vote]:
     """Candidate answers of the expected type, pooled over the evidence and weighted.
 
     An entity earns its sentence's score, more when it stands next to words of the question
@@ -206,12 +213,14 @@ def entity_votes(labels: set[str], question: str, evidence: list[SentenceHit]) -
     """
     from qa.entities import entities  # spaCy loads only when a question needs an entity
 
-    asked_words = set(words(question))
+    asked_names = _names_in(question)
     asked_terms = set(content_terms(question))
     votes: list[_Vote] = []
     for i, sentence in enumerate(evidence):
         for entity in entities(sentence.text):
-            if entity.label not in labels or _overlaps_question(entity.text, asked_words):
+            if entity.label not in labels or _overlaps_question(entity.text, asked_names):
+                continue
+            if numeric and not _NUMBER.search(entity.text):
                 continue
             weight = sentence.score * (1.0 + _proximity(sentence.text, entity, asked_terms))
             if _is_possessive_modifier(sentence.text, entity.end):
@@ -222,9 +231,10 @@ def entity_votes(labels: set[str], question: str, evidence: list[SentenceHit]) -
     return sorted(votes, key=lambda v: -v.weight)
 
 
-# Nationalities ("Syrian") answer "who" only when no person or organisation does, and a building
-# answers "where" less well than the town it stands in.
-LABEL_WEIGHT = {"NORP": 0.3, "FAC": 0.8}
+# Nationalities ("Syrian") answer "who" only when no person or organisation does, a person beats
+# an organisation (often just the reporting agency), and a building answers "where" less well
+# than the town it stands in.
+LABEL_WEIGHT = {"NORP": 0.3, "FAC": 0.8, "ORG": 0.6}
 _TITLES = {"mr", "mrs", "ms", "dr", "gen", "lt", "col", "president", "prime", "minister", "sir", "the"}
 
 
@@ -248,9 +258,22 @@ def _is_possessive_modifier(sentence: str, end: int) -> bool:
     return sentence[end:end + 2] in {"'s", "’s"}
 
 
+def _names_in(question: str) -> set[str]:
+    """Words the question capitalises mid-sentence: the names it already gives."""
+    tokens = re.findall(r"[\w’'-]+", question)
+    named = [t for i, t in enumerate(tokens) if (i > 0 or t.lower() not in _QUESTION_OPENERS)
+             and any(c.isupper() or c.isdigit() for c in t)]  # "al-Shalal", "21" count as names too
+    return {w for t in named for w in words(t)}
+
+
+_QUESTION_OPENERS = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how", "is", "are", "was",
+                     "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would", "in", "on",
+                     "at", "for", "from", "to", "and", "name", "tell", "list"}
+
+
 def _overlaps_question(entity: str, asked: set[str]) -> bool:
     # "Lakhdar Brahimi" answers nothing when the question already names Brahimi.
-    tokens = [w for w in words(entity) if len(w) > 2]
+    tokens = [w for w in words(entity) if (len(w) > 2 or w.isdigit()) and w not in _TITLES]
     return bool(tokens) and sum(w in asked for w in tokens) / len(tokens) >= 0.5
 
 

@@ -15,12 +15,15 @@ from index.embedding import Embedder
 from index.ingest import IngestError, load_directory
 from index.retrieve import Retriever, SentenceHit
 from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load
-from qa.answer import compose, rank_for, select_evidence, with_attribution
+from qa.answer import compose, ensure_typed_answer, rank_for, select_evidence, with_attribution
 from qa.question import classify
 from qa.settings import Settings
 from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
 
 Progress = Callable[[int, int], None]
+
+_WANTED = {"who": "the person or group", "where": "the place", "when": "the date or time",
+           "how_many": "the number", "how_much": "the amount"}
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,15 @@ class Assistant:
         sentences = rank_for(kind, live.retriever.sentences(question, hits, vector), question) if hits else []
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
         best = sentences[0].score if sentences else 0.0
-        if best < self.settings.abstain_threshold:
-            answer = self._abstain(question, kind.type, sentences, live)
-        else:
+        evidence = None
+        if best >= self.settings.abstain_threshold:
             evidence = select_evidence(sentences, self.settings.max_citations, self.settings.abstain_threshold)
+            if self.settings.short_answers:
+                evidence = ensure_typed_answer(kind, question, sentences, evidence,
+                                               self.settings.abstain_threshold, self.settings.max_citations)
+        if evidence is None:
+            answer = self._abstain(question, kind.type, sentences, live, related=best >= self.settings.abstain_threshold)
+        else:
             evidence = with_attribution(evidence, live.index.articles)
             composition = compose(kind, question, evidence, self.settings.short_answers)
             citations = [self._citation(live, e.hit, e.n) for e in composition.evidence]
@@ -125,9 +133,13 @@ class Assistant:
             )
         return cleaned
 
-    def _abstain(self, question: str, qtype: str, sentences: list[SentenceHit], live: _Live) -> Answer:
+    def _abstain(self, question: str, qtype: str, sentences: list[SentenceHit], live: _Live, related: bool) -> Answer:
         see_also = [self._passage(live, s.article_id, s.start, s.end, s.score) for s in sentences[:3]]
-        text = f"The articles don't say. I found nothing that answers “{question}”."
+        if related:
+            wanted = _WANTED.get(qtype, "the answer")
+            text = f"The articles don't say. They discuss this, but none of them gives {wanted} that “{question}” asks for."
+        else:
+            text = f"The articles don't say. I found nothing that answers “{question}”."
         if see_also:
             text += " The closest passages are listed under “see also”."
         return Answer(question=question, text=text, abstained=True, question_type=qtype, see_also=see_also)

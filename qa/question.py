@@ -9,15 +9,22 @@ ENTITY_LABELS = {
     "who": {"PERSON", "ORG", "NORP"},
     "where": {"GPE", "LOC", "FAC"},
     "when": {"DATE", "TIME"},
-    "how_many": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"},
-    "how_much": {"MONEY", "QUANTITY", "PERCENT", "CARDINAL"},
+    # "How many months" is answered by "21 months", which spaCy calls a DATE.
+    "how_many": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"},
+    "how_much": {"MONEY", "QUANTITY", "PERCENT", "CARDINAL", "DATE", "TIME"},
 }
+# What evidence must contain before the assistant answers at all; without it the articles discuss
+# the subject but do not say what was asked. Looser for "where" ("near the Turkish border"),
+# stricter for "who" (a nationality alone names nobody).
+REQUIRED_LABELS = {**ENTITY_LABELS, "who": {"PERSON", "ORG"}, "where": {"GPE", "LOC", "FAC", "NORP"}}
+NUMERIC_TYPES = {"how_many", "how_much"}
 
 _PATTERNS = [
     ("how_many", r"\bhow many\b"),
     ("how_much", r"\bhow (much|long|far|old|big|large)\b"),
-    ("why", r"\bwhy\b|\bfor what reason\b|\bwhat (was|is) the reason\b|\bwhat caused\b"),
-    ("who", r"\bwho(m|se)?\b|\bwhich (person|people|official|officials|man|woman|leader|group|organi[sz]ation|company)\b"),
+    ("why", r"\bwhy\b|\bfor what reasons?\b|\bwhat (was|is|were|are) the reasons?\b|\bwhat reasons?\b|\bwhat (caused|motivated|prompted)\b"),
+    ("who", r"\bwho(m|se)?\b|\bwhich (person|people|official|officials|man|woman|leader|group|organi[sz]ation|company)\b"
+            r"|\bwhat (is|was|are|were) the names? of\b|\bname the\b"),
     ("where", r"\bwhere\b|\bwhich (country|city|town|place|region|province|village)\b|\bin what (country|city|town|place)\b"),
     ("when", r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bin which year\b"),
     ("how", r"\bhow\b"),
@@ -34,10 +41,22 @@ class QuestionKind:
     def entity_labels(self) -> set[str]:
         return ENTITY_LABELS.get(self.type, set())
 
+    @property
+    def required_labels(self) -> set[str]:
+        return REQUIRED_LABELS.get(self.type, set())
+
+    @property
+    def numeric(self) -> bool:
+        """Whether an answer must be a number ("dozens", "21 months"), whatever its entity label."""
+        return self.type in NUMERIC_TYPES
+
 
 def classify(question: str) -> QuestionKind:
+    """The type whose cue comes first ("Where did the man who defected go?" is a where-question)."""
     lowered = question.strip().lower()
-    for kind, pattern in _PATTERNS:
-        if re.search(pattern, lowered):
-            return QuestionKind(kind)
-    return QuestionKind("other")
+    earliest: tuple[int, int, str] | None = None
+    for order, (kind, pattern) in enumerate(_PATTERNS):
+        match = re.search(pattern, lowered)
+        if match and (earliest is None or (match.start(), order) < earliest[:2]):
+            earliest = (match.start(), order, kind)
+    return QuestionKind(earliest[2] if earliest else "other")

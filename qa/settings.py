@@ -21,7 +21,7 @@ class Settings:
     top_k: int = 8
     max_citations: int = 3
     # Below this support score (0..1) the assistant abstains; calibrated on eval/ data.
-    abstain_threshold: float = 0.42
+    abstain_threshold: float = 0.36
     short_answers: bool = True
     max_question_chars: int = 2_000
     max_article_bytes: int = 20 * 1024 * 1024
