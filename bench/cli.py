@@ -20,6 +20,7 @@ from bench.report import render_table
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "bench" / "out"
+SIZE_STAGES = ("encoders", "index", "cold", "query", "add")
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers", "llama_index.core", "gradio", "spacy",
                  "onnxruntime", "faiss", "bm25s")
 
@@ -54,13 +55,17 @@ def cold_start(corpus: Path, index: Path, question: str, runs: int) -> dict:
     """Wall time of `qa ask` in a new process on the existing index, and what it imported."""
     env = {**os.environ, "QA_INDEX_DIR": str(index), "HF_HUB_OFFLINE": "1"}
     args = ["ask", question, "--corpus", str(corpus)]
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
         started = time.perf_counter()
-        proc = subprocess.run(qa_command() + args, env=env, capture_output=True, text=True)
+        proc = subprocess.Popen(qa_command() + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
         times.append(time.perf_counter() - started)
-        if proc.returncode != 0:
-            raise click.ClickException(f"`qa ask` failed on {corpus}:\n{proc.stderr[-2000:]}")
+        # CPU seconds barely depend on what else runs on a shared machine; wall time does.
+        cpu.append(usage.ru_utime + usage.ru_stime)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise click.ClickException(f"`qa ask` failed on {corpus}:\n{err.decode(errors='replace')[-2000:]}")
     traced = subprocess.run([sys.executable, "-X", "importtime", "-c", "from qa.cli import main; main()", *args],
                             env=env, capture_output=True, text=True)
     imports = {}
@@ -69,7 +74,7 @@ def cold_start(corpus: Path, index: Path, question: str, runs: int) -> dict:
         if match and match.group(2) in HEAVY_MODULES:
             imports[match.group(2)] = int(match.group(1)) / 1e6
     return {"runs": times, "first": times[0], "best": min(times), "median": sorted(times)[len(times) // 2],
-            "heavy_imports_s": imports}
+            "cpu_seconds": cpu, "cpu_best": min(cpu), "heavy_imports_s": imports}
 
 
 def machine() -> dict:
@@ -127,16 +132,21 @@ once a study of bird nesting on the quays is complete.
 @click.option("--embed-variants", is_flag=True,
               help="Embed variant chunks for real instead of deriving them from their source chunk.")
 @click.option("--cold-runs", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--stages", "stage_names", default=",".join(SIZE_STAGES), show_default=True,
+              help="Stages to run per size; leaving out 'index' measures the index a previous run built.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
 @click.option("--shared-data", type=click.Path(path_type=Path), envvar="QA_SHARED_DATA",
               default=REPO.parent / "shared" / "data", show_default=True)
 def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: int, real_chunks: int | None,
-          embed_variants: bool, cold_runs: int, out_dir: Path, shared_data: Path):
+          embed_variants: bool, cold_runs: int, stage_names: str, out_dir: Path, shared_data: Path):
     """Measure indexing, start-up, latency, memory and index size; write JSON and print a table."""
     try:
         chosen = parse_sizes(sizes)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--sizes") from exc
+    wanted = {name.strip() for name in stage_names.split(",") if name.strip()}
+    if not wanted <= set(SIZE_STAGES):
+        raise click.BadParameter(f"choose from {', '.join(SIZE_STAGES)}", param_hint="--stages")
     out_dir.mkdir(parents=True, exist_ok=True)
     shared = shared_data if shared_data.is_dir() else None
     if shared is None:
@@ -168,22 +178,30 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
         index = out_dir / f"index-{label}"
         questions = [q.__dict__ for q in sample_questions(corpus.questions, n_questions)]
         entry: dict = {"target_chunks": target, "corpus": corpus.to_dict(), "description": corpus.describe()}
-        click.echo(f"size {label}: encoder baseline on {baseline_chunks} chunks...", err=True)
-        entry["encoders"] = run_stage("encoders", {"corpus": str(corpus.path), "chunks": baseline_chunks,
-                                                   "backends": compared})
-        reuse = bool(corpus.variant_articles) and not embed_variants
-        click.echo(f"size {label}: indexing{' (variant vectors derived)' if reuse else ''}...", err=True)
-        # Smaller corpora are prefixes of larger ones (same records, same order): their vectors are exact.
-        seeds_from = sorted(str(p) for p in out_dir.glob("index-*") if p.is_dir() and p != index) if reuse else []
-        entry["index"] = run_stage("index", {"corpus": str(corpus.path), "index": str(index), "reuse_vectors": reuse,
-                                             "seed_indexes": seeds_from})
-        click.echo(f"size {label}: cold start x{cold_runs}...", err=True)
-        entry["cold_start"] = cold_start(corpus.path, index, questions[0]["question"] if questions else "Who?",
-                                         cold_runs)
-        click.echo(f"size {label}: warm latency over {len(questions)} questions...", err=True)
-        entry["query"] = run_stage("query", {"corpus": str(corpus.path), "index": str(index), "questions": questions})
-        click.echo(f"size {label}: adding one article...", err=True)
-        entry["add_one"] = run_stage("add_one", {"corpus": str(corpus.path), "index": str(index), "text": ADDED_ARTICLE})
+        if "encoders" in wanted:
+            click.echo(f"size {label}: encoder baseline on {baseline_chunks} chunks...", err=True)
+            entry["encoders"] = run_stage("encoders", {"corpus": str(corpus.path), "chunks": baseline_chunks,
+                                                       "backends": compared})
+        if "index" in wanted:
+            reuse = bool(corpus.variant_articles) and not embed_variants
+            click.echo(f"size {label}: indexing{' (variant vectors derived)' if reuse else ''}...", err=True)
+            # Smaller corpora are prefixes of larger ones (same records, same order): their vectors are exact.
+            seeds_from = sorted(str(p) for p in out_dir.glob("index-*") if p.is_dir() and p != index) if reuse else []
+            entry["index"] = run_stage("index", {"corpus": str(corpus.path), "index": str(index),
+                                                 "reuse_vectors": reuse, "seed_indexes": seeds_from})
+        elif not (index / "CURRENT").exists():
+            raise click.ClickException(f"no index at {index}: run with the 'index' stage first")
+        if "cold" in wanted:
+            click.echo(f"size {label}: cold start x{cold_runs}...", err=True)
+            entry["cold_start"] = cold_start(corpus.path, index, questions[0]["question"] if questions else "Who?",
+                                             cold_runs)
+        if "query" in wanted:
+            click.echo(f"size {label}: warm latency over {len(questions)} questions...", err=True)
+            entry["query"] = run_stage("query", {"corpus": str(corpus.path), "index": str(index), "questions": questions})
+        if "add" in wanted:
+            click.echo(f"size {label}: adding one article...", err=True)
+            entry["add_one"] = run_stage("add_one", {"corpus": str(corpus.path), "index": str(index),
+                                                     "text": ADDED_ARTICLE})
         results["sizes"][label] = entry
         _write(results, out_dir)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

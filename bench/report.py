@@ -52,6 +52,7 @@ def size_rows(default_backend: str) -> list[Row]:
         ("index on disk MiB", lambda e, b: (_get(e, "index.disk.total") or 0) / 2**20, 1),
         ("  faiss / bm25 MiB", lambda e, b: f"{_fmt((_get(e, 'index.disk.faiss') or 0) / 2**20)} / {_fmt((_get(e, 'index.disk.bm25') or 0) / 2**20)}", 0),
         ("cold `qa ask` s (best / median)", lambda e, b: f"{_fmt(_get(e, 'cold_start.best'), 2)} / {_fmt(_get(e, 'cold_start.median'), 2)}", 0),
+        ("  CPU s (best)", lambda e, b: _get(e, "cold_start.cpu_best"), 2),
         ("  torch imported", lambda e, b: "yes" if "torch" in (_get(e, "cold_start.heavy_imports_s") or {}) else "no", 0),
         ("open index s (warm process)", lambda e, b: _get(e, "query.open_seconds"), 2),
         ("query embedding ms p50", lambda e, b: _get(e, "query.embed_query_ms.p50"), 1),

@@ -85,3 +85,16 @@ def test_seeding_from_a_smaller_index_reuses_its_exact_vectors(tmp_path):
     vectors = reuse.encode(["Article 1 says 7 things."])
     assert np.allclose(vectors[0], FakeEmbedder().encode(["Article 1 says 7 things."])[0])
     assert reuse.reused == 1 and reuse.chunks == 0
+
+
+def test_cli_rejects_unknown_sizes_and_stages_before_doing_any_work(tmp_path):
+    from click.testing import CliRunner
+
+    from bench.cli import bench
+
+    runner = CliRunner()
+    result = runner.invoke(bench, ["--sizes", "lots", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--sizes" in result.output
+    result = runner.invoke(bench, ["--stages", "index,warp", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--stages" in result.output
+    assert not any(tmp_path.iterdir())
