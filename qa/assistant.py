@@ -71,6 +71,27 @@ class Assistant:
         index = _load_index(settings)
         return cls(settings, _Live(index, Retriever(index, embedder)), embedder)
 
+    @classmethod
+    def open(cls, corpus_dir: str | os.PathLike | None = None, settings: Settings | None = None) -> "Assistant":
+        """The quickest correct way in: the existing index when no article changed since it was
+        written, otherwise ``from_directory`` (which re-embeds only what changed)."""
+        settings = settings or Settings.from_env()
+        if corpus_dir is not None:
+            settings = settings.replace(corpus_dir=Path(corpus_dir))
+        if _index_is_current(settings):
+            try:
+                return cls.open_index(settings)
+            except QAError:
+                pass  # a damaged index is rebuilt below
+        return cls.from_directory(settings=settings)
+
+    def warm_up(self) -> None:
+        """Load the embedding model and the entity tagger now rather than on the first question."""
+        from qa.entities import entities
+
+        self._live.retriever.embed_query("warm up")
+        entities("Lakhdar Brahimi met President Assad in Damascus.")
+
     # ----- questions ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
         """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer."""
@@ -102,7 +123,11 @@ class Assistant:
                 conflicts=composition.conflicts,
             )
         answer.retrieved = retrieved
-        answer.resolved_question = query if context else question
+        answer.resolved_question = question
+        if self.settings.llm_backend and not answer.abstained:
+            from qa.llm import LLMAnswerer  # only a user who configured an LLM pays for it
+
+            answer = LLMAnswerer(self.settings).answer(answer, live.index.articles.__getitem__)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -212,11 +237,28 @@ def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progres
         detail = ("; ".join(problems[:5])) if problems else "it holds no .txt, .md, .html, .json or .jsonl files"
         raise QAError(f"No articles to index in {settings.corpus_dir}: {detail}")
     params = IndexParams(embedder.model_path, settings.chunk_size, settings.chunk_overlap, settings.hnsw_threshold)
-    built = build(ingested.articles, settings.resolved_index_dir, embedder, params, rebuild=rebuild, progress=progress)
+    try:
+        built = build(ingested.articles, settings.resolved_index_dir, embedder, params, rebuild=rebuild, progress=progress)
+    except OSError as exc:
+        raise QAError(f"Could not write the index in {settings.resolved_index_dir}: {exc}. "
+                      "Set QA_INDEX_DIR to a writable folder.") from exc
     return IndexReport(
         articles=built.articles, chunks=built.chunks, embedded_chunks=built.embedded_chunks,
         removed_articles=built.removed_articles, seconds=built.seconds, problems=problems,
     )
+
+
+def _index_is_current(settings: Settings) -> bool:
+    """Whether no corpus file changed since the index was written (sizes and mtimes: cheap)."""
+    from index.ingest import iter_corpus_files
+    from index.store import current_generation
+
+    gen = current_generation(settings.resolved_index_dir)
+    corpus = Path(settings.corpus_dir)
+    if gen is None or not (gen / "manifest.json").exists() or not corpus.is_dir():
+        return False
+    built = (gen / "manifest.json").stat().st_mtime
+    return corpus.stat().st_mtime < built and all(p.stat().st_mtime < built for p in iter_corpus_files(corpus))
 
 
 def _load_index(settings: Settings) -> StoredIndex:

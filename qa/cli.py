@@ -43,36 +43,20 @@ corpus_option = click.option(
 )
 
 
-def _settings(corpus: Path | None, **overrides) -> Settings:
+def load_settings(corpus: Path | None, **overrides) -> Settings:
     try:
         return Settings.from_env(corpus_dir=corpus, **overrides)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-def _assistant(settings: Settings, quiet: bool = True):
+def open_assistant(settings: Settings):
     from qa.assistant import Assistant
 
     try:
-        try:
-            return Assistant.open_index(settings) if _index_is_current(settings) else Assistant.from_directory(settings=settings)
-        except QAError:
-            return Assistant.from_directory(settings=settings)
+        return Assistant.open(settings=settings)
     except QAError as exc:
         raise click.ClickException(str(exc)) from exc
-
-
-def _index_is_current(settings: Settings) -> bool:
-    """Whether the corpus is unchanged since the index was written (cheap: sizes and mtimes)."""
-    from index.ingest import iter_corpus_files
-    from index.store import current_generation
-
-    gen = current_generation(settings.resolved_index_dir)
-    if gen is None or not (gen / "manifest.json").exists():
-        return False
-    built = (gen / "manifest.json").stat().st_mtime
-    corpus = Path(settings.corpus_dir)
-    return corpus.is_dir() and all(p.stat().st_mtime < built for p in iter_corpus_files(corpus)) and corpus.stat().st_mtime < built
 
 
 @click.group(cls=LazyGroup)
@@ -88,7 +72,7 @@ def index(corpus: Path | None, rebuild: bool):
     """Index (or incrementally re-index) a directory of articles."""
     from qa.assistant import Assistant
 
-    settings = _settings(corpus)
+    settings = load_settings(corpus)
     with click.progressbar(length=1, label="Embedding", file=sys.stderr) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
@@ -111,7 +95,7 @@ def index(corpus: Path | None, rebuild: bool):
 @click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve.")
 def ask(question: str, corpus: Path | None, as_json: bool, k: int | None):
     """Answer one QUESTION with cited passages."""
-    assistant = _assistant(_settings(corpus))
+    assistant = open_assistant(load_settings(corpus))
     try:
         answer = assistant.ask(question, k=k)
     except QAError as exc:
@@ -123,7 +107,7 @@ def ask(question: str, corpus: Path | None, as_json: bool, k: int | None):
 @corpus_option
 def chat(corpus: Path | None):
     """A conversation in the terminal (follow-up questions use earlier turns)."""
-    assistant = _assistant(_settings(corpus))
+    assistant = open_assistant(load_settings(corpus))
     conversation = assistant.conversation()
     click.echo("Ask about the articles. Empty line or Ctrl-D to quit; /reset starts over.")
     while True:

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from qa.types import Answer
 
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|there|these|those)\b", re.IGNORECASE)
-_PERSONAL = {"he", "she", "him", "her", "his", "hers"}
-_POSSESSIVE = {"his", "her", "hers", "its", "their"}
 
 
 @dataclass
@@ -37,11 +35,21 @@ class Conversation:
         """(standalone question, context from earlier turns) for a follow-up; unchanged otherwise."""
         if not self.turns or not is_follow_up(question):
             return question, None
-        previous = self.turns[-1]
-        subject = _subject_of(previous)
-        rewritten = substitute_pronoun(question, subject) if subject else question
+        rewritten = substitute_pronoun(question, self._referents())
         context = " ".join(t.answer.resolved_question or t.question for t in self.turns[-self.max_context_turns:])
         return rewritten, context
+
+    def _referents(self) -> dict[str, str]:
+        """The latest person ("he", "she") and the latest place or thing ("it", "there") answered."""
+        found: dict[str, str] = {}
+        for turn in reversed(self.turns):
+            answer = turn.answer
+            if answer.abstained or not answer.short_answer:
+                continue
+            kind = "person" if answer.question_type == "who" else "place" if answer.question_type == "where" else None
+            if kind:
+                found.setdefault(kind, answer.short_answer)
+        return found
 
 
 def is_follow_up(question: str) -> bool:
@@ -49,21 +57,25 @@ def is_follow_up(question: str) -> bool:
     return bool(_PRONOUN.search(question)) or len(words) <= 3 or question.lower().startswith(("and ", "what about", "how about"))
 
 
-def _subject_of(turn: Turn) -> str | None:
-    """Who or what the previous turn was about: its short answer for who-questions."""
-    answer = turn.answer
-    if answer.abstained:
-        return None
-    if answer.question_type == "who" and answer.short_answer:
-        return answer.short_answer
-    return None
+_PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers", "they", "them", "their"}
+_PLACE_PRONOUNS = {"it", "there", "its"}
+_POSSESSIVE = {"his", "her", "hers", "its", "their"}
 
 
-def substitute_pronoun(question: str, subject: str) -> str:
+def substitute_pronoun(question: str, referents: dict[str, str]) -> str:
+    """Replace the first pronoun that has a referent: "Where did he flee?" -> "Where did X flee?"."""
     def replace(match: re.Match) -> str:
         word = match.group(0).lower()
-        if word not in _PERSONAL:
+        kind = "person" if word in _PERSON_PRONOUNS else "place" if word in _PLACE_PRONOUNS else None
+        subject = referents.get(kind) if kind else None
+        if subject is None:
             return match.group(0)
+        if word == "there":
+            return f"in {subject}"
         return f"{subject}'s" if word in _POSSESSIVE else subject
 
-    return _PRONOUN.sub(replace, question, count=1)
+    for match in _PRONOUN.finditer(question):
+        replaced = replace(match)
+        if replaced != match.group(0):
+            return question[:match.start()] + replaced + question[match.end():]
+    return question

@@ -25,15 +25,11 @@ HARD_UPLOAD_FACTOR = 4
 def serve(corpus: Path | None, host: str, port: int):
     """Start the chat page."""
     os.environ.update(OFFLINE_ENV)
-    from qa.cli import _assistant, _settings  # the same index opening as `qa ask` and `qa chat`
-    from qa.entities import entities
+    from qa.cli import load_settings, open_assistant  # the same index opening as `qa ask` and `qa chat`
     from ui.app import build_app, launch
 
-    settings = _settings(corpus)
-    assistant = _assistant(settings)
+    settings = load_settings(corpus)
+    assistant = open_assistant(settings)
     click.echo(f"{len(assistant.articles())} articles indexed from {settings.corpus_dir}", err=True)
-    # The first search loads the embedding model and the first short answer loads spaCy (seconds
-    # each); pay that before the first user does.
-    assistant.retrieve("warm up")
-    entities("Lakhdar Brahimi met President Assad in Damascus.")
+    assistant.warm_up()  # pay for loading the models before the first user does
     launch(build_app(assistant), host, port, settings.max_upload_bytes * HARD_UPLOAD_FACTOR)

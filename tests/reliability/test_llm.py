@@ -156,3 +156,30 @@ def test_unreachable_server_and_redirects_are_errors(assistant):
             with pytest.raises(QAError, match="answered HTTP 302"):
                 ask_with_llm(assistant, settings_for(server))
     assert elsewhere.requests == []  # only the configured server is ever contacted
+
+
+def test_assistant_uses_the_llm_when_configured(assistant):
+    with FakeLLMServer(lambda request: gullible_reply(request, "Karsfeld dam on Monday")) as server:
+        llm_assistant = Assistant.open_index(assistant.settings.replace(
+            llm_backend="openai", llm_model="m", llm_base_url=f"{server.url}/v1"))
+        answer = llm_assistant.ask(QUESTION)
+    assert server.requests, "the configured LLM was never called"
+    assert "Monday" in answer.text and "poisoned" not in answer.text and answer.unsupported_sentences
+    assert_citations_exact(llm_assistant, answer)
+
+
+def test_no_llm_is_called_unless_configured(assistant):
+    assert assistant.settings.llm_backend is None
+    assert assistant.ask(QUESTION).unsupported_sentences == []
+
+
+def test_unwritable_index_folder_is_a_clear_cli_error(tmp_path):
+    from click.testing import CliRunner
+
+    from qa.cli import main
+
+    corpus = copy_seeds(tmp_path / "corpus")
+    (corpus / ".qa-cache" / "index" / ".lock").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["index", str(corpus)])
+    assert result.exit_code == 1
+    assert "Error: Could not write the index" in result.output
