@@ -72,6 +72,10 @@ class Answer:
             lines.append("")
             lines.append("See also:")
             lines.extend(f"  - {p}" for p in self.see_also)
+        if self.unsupported_sentences:
+            lines.append("")
+            lines.append("Dropped (not supported by the passages they cite):")
+            lines.extend(f"  - {s}" for s in self.unsupported_sentences)
         return "\n".join(lines)
 
 
