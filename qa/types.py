@@ -4,8 +4,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+class _Serialisable:
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
 @dataclass(frozen=True)
-class Passage:
+class Passage(_Serialisable):
     """A span of an article: retrieved, or offered as "see also"."""
 
     article: str
@@ -15,15 +20,12 @@ class Passage:
     quote: str
     score: float
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
     def __str__(self) -> str:
         return f"{self.title} [{self.article} {self.start}-{self.end}]: \"{self.quote}\""
 
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(_Serialisable):
     """``assistant.article(c.article).text[c.start:c.end] == c.quote`` always holds when made."""
 
     n: int
@@ -35,15 +37,12 @@ class Citation:
     score: float
     article_hash: str
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
     def __str__(self) -> str:
         return f"[{self.n}] {self.title} ({self.article}, chars {self.start}-{self.end}): \"{self.quote}\""
 
 
 @dataclass
-class Answer:
+class Answer(_Serialisable):
     question: str
     text: str
     abstained: bool
@@ -59,9 +58,6 @@ class Answer:
     conflicts: list[str] = field(default_factory=list)
     unsupported_sentences: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def __str__(self) -> str:
         lines = [self.text]
@@ -80,7 +76,7 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class ArticleInfo:
+class ArticleInfo(_Serialisable):
     id: str
     title: str
     chars: int
@@ -88,15 +84,12 @@ class ArticleInfo:
     date: str | None = None
     url: str | None = None
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
     def __str__(self) -> str:
         return f"{self.id}: {self.title} ({self.chars:,} chars)"
 
 
 @dataclass
-class IndexReport:
+class IndexReport(_Serialisable):
     """What an indexing or upload run did, including every file it could not use."""
 
     articles: int
@@ -106,9 +99,6 @@ class IndexReport:
     seconds: float
     problems: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
     def __str__(self) -> str:
         text = (f"{self.articles} articles, {self.chunks} chunks indexed; {self.embedded_chunks} chunks "
