@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
@@ -38,12 +38,6 @@ class Item:
 
 class ItemError(ValueError):
     """A question file that does not follow the documented format."""
-
-
-@dataclass
-class Dataset:
-    name: str
-    items: list[Item] = field(default_factory=list)
 
 
 def item_from_dict(data: dict, dataset: str, where: str) -> Item:
