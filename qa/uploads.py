@@ -94,7 +94,7 @@ def add_files(assistant: "Assistant", files: list[tuple[str, bytes]], progress: 
     except BaseException as exc:
         for path in written:  # the live index never saw them: leave the corpus as it was
             path.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
+        if isinstance(exc, (OSError, QAError)):
             raise QAError(f"Could not index the upload ({exc}); nothing was added.") from exc
         raise
     report.added = [p.relative_to(settings.corpus_dir).as_posix() for p in written]
