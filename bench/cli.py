@@ -200,8 +200,9 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
             entry["query"] = run_stage("query", {"corpus": str(corpus.path), "index": str(index), "questions": questions})
         if "add" in wanted:
             click.echo(f"size {label}: adding one article...", err=True)
-            entry["add_one"] = run_stage("add_one", {"corpus": str(corpus.path), "index": str(index),
-                                                     "text": ADDED_ARTICLE})
+            # A new text each run: the index still holds the article an earlier run added.
+            text = f"{ADDED_ARTICLE}\n(Filed {results['started']}.)\n"
+            entry["add_one"] = run_stage("add_one", {"corpus": str(corpus.path), "index": str(index), "text": text})
         results["sizes"][label] = entry
         _write(results, out_dir)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
