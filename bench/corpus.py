@@ -16,6 +16,7 @@ import json
 import math
 import random
 import re
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -191,10 +192,8 @@ def build_corpus(label: str, target_chunks: int, out_dir: Path, shared: Path | N
             return _corpus_from_meta(meta, path)
     sources, raw_questions = load_sources(shared, seeds)
     records, estimated, passes = select_records(sources, target_chunks, max_real_chunks)
-    if path.exists():
-        for old in path.iterdir():
-            old.unlink()
-    path.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(path, ignore_errors=True)  # also takes out what the add-one stage uploaded
+    path.mkdir(parents=True)
     ids: dict[str, str] = {}
     seeds_chosen = [r for r in records if r.source == "seed"]
     others = [r for r in records if r.source != "seed"]

@@ -111,3 +111,15 @@ def test_real_text_can_be_capped_so_the_rest_is_variants():
     records, estimated, passes = select_records(_sources(), 60, max_real_chunks=10)
     real = [r for r in records if "#v" not in r.key]
     assert sum(estimate_chunks(r.text) for r in real) < 10 + 10 and passes >= 2 and estimated >= 60
+
+
+def test_a_changed_corpus_is_rebuilt_over_uploads(tmp_path):
+    shared, seeds = tmp_path / "shared", tmp_path / "seeds"
+    _write_shared(shared)
+    seeds.mkdir()
+    (seeds / "000_seed.txt").write_text("Seed title\n\nSeed body.")
+    corpus = build_corpus("tiny", 40, tmp_path / "out", shared, seeds)
+    (corpus.path / "uploads").mkdir()
+    (corpus.path / "uploads" / "added.txt").write_text("Added")
+    rebuilt = build_corpus("tiny", 40, tmp_path / "out", shared, seeds, max_real_chunks=5)
+    assert not (rebuilt.path / "uploads").exists() and rebuilt.variant_articles > corpus.variant_articles
