@@ -145,8 +145,7 @@ def chart(report: Report, path: Path) -> None:
     rows = [(f"{run.name}/{name}", s) for run in report.runs for name, s in run.types.items()]
     values = np.array([[np.nan if getattr(s, m) is None else getattr(s, m) for m in CHART_METRICS] for _, s in rows])
     fig, ax = plt.subplots(figsize=(2 + 1.1 * len(CHART_METRICS), 1.2 + 0.32 * len(rows)))
-    cmap = matplotlib.colormaps["RdYlGn"].copy()
-    cmap.set_bad("#dddddd")
+    cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#dddddd")
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1, aspect="auto")
     for (i, j), value in np.ndenumerate(values):
         if not np.isnan(value):
