@@ -97,7 +97,8 @@ def markdown(report: Report) -> str:
     if report.gate is not None:
         verdict = "passed" if report.gate["passed"] else "FAILED"
         parts += [f"**Gate ({report.gate['thresholds']}): {verdict}**", ""]
-        parts += [f"- {line}" for line in report.gate["failures"]] + [""]
+        if report.gate["failures"]:
+            parts += [f"- {line}" for line in report.gate["failures"]] + [""]
     parts += ["## Summary", "", table([(run.name, run.summary) for run in report.runs] + [("overall", report.overall)], "dataset"), ""]
     parts += [f"Retrieval depth k = {report.overall.k}. Settings: `{json.dumps(report.settings)}`", ""]
     parts += ["## By question type", ""]
