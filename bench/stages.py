@@ -99,7 +99,7 @@ class VariantReuseEmbedder(TimedEmbedder):
         index = load(index_dir, verify=False)
         if index is None or not index.size or index.manifest["params"]["model"] != self.model_path:
             return 0
-        vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal)
+        vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
         for chunk, vector in zip(index.chunks, vectors):
             self._remember(chunk.text, vector)
         return index.size
@@ -274,7 +274,7 @@ def stage_query(args: dict) -> dict:
         hits.append(len(found & set(q["gold"])) / len(q["gold"]))
     query_peak = peak_rss_mb()
     vectors = np.stack([retriever.embed_query(q["question"]) for q in questions]).astype(np.float32)
-    live = index.faiss_index
+    live = index.vectors
     k = min(retriever.candidates, index.size)
     all_vectors = live.reconstruct_n(0, live.ntotal)
     exact = faiss.IndexFlatIP(all_vectors.shape[1])
@@ -387,7 +387,7 @@ def stage_quality(args: dict) -> dict:
 def _with_faiss(index, faiss_index):
     from dataclasses import replace
 
-    return replace(index, faiss_index=faiss_index)
+    return replace(index, vectors=faiss_index)
 
 
 STAGES = {

@@ -51,21 +51,17 @@ class Retriever:
             return []
         vector = self.embed_query(question) if query_vector is None else query_vector
         n = min(self.candidates, self.index.size)
-        sims, ids = self.index.faiss_index.search(vector[None, :], n)
+        sims, ids = self.index.vectors.search(vector[None, :], n)
         dense = {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
         dense_ranking = list(dense)
         bm25_ranking = self._bm25_ranking(question, n)
         fused = reciprocal_rank_fusion([dense_ranking, bm25_ranking])[:k]
         dense_pos = {c: r for r, c in enumerate(dense_ranking, 1)}
         bm25_pos = {c: r for r, c in enumerate(bm25_ranking, 1)}
-        hits = []
-        for chunk_id, score in fused:
-            chunk = self.index.chunks[chunk_id]
-            sim = dense.get(chunk_id)
-            if sim is None:
-                sim = float(self.index.faiss_index.reconstruct(chunk_id) @ vector)
-            hits.append(ChunkHit(chunk, score, sim, dense_pos.get(chunk_id), bm25_pos.get(chunk_id)))
-        return hits
+        lexical_only = [c for c, _ in fused if c not in dense]
+        if lexical_only:
+            dense.update(zip(lexical_only, (self.index.vectors.reconstruct_batch(lexical_only) @ vector).tolist()))
+        return [ChunkHit(self.index.chunks[c], score, dense[c], dense_pos.get(c), bm25_pos.get(c)) for c, score in fused]
 
     def _bm25_ranking(self, question: str, n: int) -> list[int]:
         terms = content_terms(question)

@@ -7,7 +7,7 @@ Layout of an index directory::
         manifest.json  settings, per-article hashes, sizes and sha256 of every other file
         articles.jsonl the exact article texts the offsets refer to
         chunks.json    [article index, start, end] per vector id
-        faiss.index    written by llama-index's FaissVectorStore
+        faiss.index    written by llama-index's FaissVectorStore (absent where vectors live in Milvus)
         bm25/          bm25s model over stemmed content words
 
 A writer builds a whole new generation beside the live one and only then flips CURRENT, so a
@@ -35,6 +35,8 @@ from index.articles import Article
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder
 from index.text import content_terms
+from index.vectors import (MILVUS, VectorStoreError, MilvusVectors, VectorStoreConfig, chunk_key, drop_articles,
+                           drop_other_collections, new_collection_name, open_milvus, write_milvus)
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
@@ -50,11 +52,15 @@ class IndexParams:
     chunk_size: int = 160
     chunk_overlap: int = 32
     hnsw_threshold: int = 50_000
+    vectors: VectorStoreConfig = VectorStoreConfig()
 
-    def compatible(self, manifest: dict) -> bool:
-        return manifest.get("format") == FORMAT_VERSION and manifest.get("params", {}) == {
-            "model": self.model, "chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap,
-        }
+    def identity(self, index_dir: Path) -> dict:
+        """Everything a stored vector depends on: a generation may reuse vectors only where it matches."""
+        return {"model": self.model, "chunk_size": self.chunk_size, "chunk_overlap": self.chunk_overlap,
+                **self.vectors.identity(index_dir)}
+
+    def compatible(self, manifest: dict, index_dir: Path) -> bool:
+        return manifest.get("format") == FORMAT_VERSION and manifest.get("params", {}) == self.identity(index_dir)
 
 
 @dataclass
@@ -80,7 +86,7 @@ class StoredIndex:
     manifest: dict
     articles: dict[str, Article]
     chunks: list[Chunk]
-    faiss_index: object
+    vectors: object  # a faiss index, or MilvusVectors offering the same calls
     bm25: object
 
     @property
@@ -122,7 +128,7 @@ def _read_pointer(index_dir: Path) -> Path | None:
     return index_dir / name
 
 
-def load(index_dir: str | os.PathLike, verify: bool = True) -> StoredIndex | None:
+def load(index_dir: str | os.PathLike, verify: bool = True, vector_token: str = "") -> StoredIndex | None:
     """The live generation, or None where no index was ever written; IndexCorrupt if damaged."""
     index_dir = Path(index_dir)
     for _ in range(3):
@@ -130,7 +136,7 @@ def load(index_dir: str | os.PathLike, verify: bool = True) -> StoredIndex | Non
         if gen is None:
             return None
         try:
-            return _load_generation(gen, verify)
+            return _load_generation(gen, verify, vector_token)
         except IndexCorrupt:
             # A writer in another process may have flipped CURRENT and removed this generation
             # while we read it; that is not damage, so read the new one.
@@ -139,7 +145,7 @@ def load(index_dir: str | os.PathLike, verify: bool = True) -> StoredIndex | Non
     raise IndexCorrupt(f"index in {index_dir} kept changing while it was read; try again")
 
 
-def _load_generation(gen: Path, verify: bool) -> StoredIndex:
+def _load_generation(gen: Path, verify: bool, vector_token: str) -> StoredIndex:
     try:
         manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
@@ -152,7 +158,9 @@ def _load_generation(gen: Path, verify: bool) -> StoredIndex:
     except OSError as exc:
         raise IndexCorrupt(f"index files in {gen} could not be read ({exc}); run `qa index --rebuild`") from exc
     try:
-        return _read_generation(gen, manifest)
+        return _read_generation(gen, manifest, vector_token)
+    except VectorStoreError:
+        raise
     except Exception as exc:  # any parse failure of a verified file still means damage
         raise IndexCorrupt(f"index files in {gen} could not be read ({exc}); run `qa index --rebuild`") from exc
 
@@ -166,7 +174,7 @@ def _verify_files(gen: Path, files: dict) -> None:
             raise IndexCorrupt(f"index file corrupted or truncated: {path}; run `qa index --rebuild`")
 
 
-def _read_generation(gen: Path, manifest: dict) -> StoredIndex:
+def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredIndex:
     import bm25s
     import faiss
 
@@ -181,11 +189,16 @@ def _read_generation(gen: Path, manifest: dict) -> StoredIndex:
     for article_index, start, end in rows:
         article = articles[order[article_index]]
         chunks.append(Chunk(article.id, start, end, article.text[start:end]))
-    # The file FaissVectorStore.persist wrote is a plain faiss index; reading it directly keeps
-    # llama-index (over a second of imports) off the query path.
-    faiss_index = faiss.read_index(str(gen / "faiss.index"))
+    stored = manifest.get("vectors", {})
+    if stored.get("kind") == MILVUS:
+        store = open_milvus(stored["uri"], vector_token, stored["collection"], stored["dim"])
+        vectors = MilvusVectors(store, [chunk_key(articles[c.article_id].hash, c.start, c.end) for c in chunks])
+    else:
+        # The file FaissVectorStore.persist wrote is a plain faiss index; reading it directly keeps
+        # llama-index (over a second of imports) off the query path.
+        vectors = faiss.read_index(str(gen / "faiss.index"))
     bm25 = bm25s.BM25.load(str(gen / "bm25")) if (gen / "bm25").exists() else None
-    return StoredIndex(gen, manifest, articles, chunks, faiss_index, bm25)
+    return StoredIndex(gen, manifest, articles, chunks, vectors, bm25)
 
 
 def build(
@@ -195,17 +208,20 @@ def build(
     params: IndexParams,
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    vector_token: str = "",
 ) -> BuildReport:
     """Write a new generation for exactly ``articles``, reusing vectors of unchanged ones."""
     index_dir = Path(index_dir)
     started = time.perf_counter()
     report = BuildReport(articles=len(articles))
+    milvus = params.vectors.kind == MILVUS
     with writer_lock(index_dir):
-        previous = None if rebuild else _load_reusable(index_dir, params)
-        old_by_hash = _vectors_by_article(previous) if previous else {}
+        previous = None if rebuild else _load_reusable(index_dir, params, vector_token)
+        # Milvus keeps the rows of unchanged articles where they are; FAISS copies them into the new file.
+        old_by_hash = _chunks_by_article(previous, with_vectors=not milvus) if previous else {}
         chunks: list[Chunk] = []
-        vectors: list[np.ndarray] = []
-        to_embed: list[tuple[int, list[Chunk]]] = []
+        vectors: list[np.ndarray | None] = []
+        to_embed: list[tuple[int, Article, list[Chunk]]] = []
         for article in articles:
             reused = old_by_hash.get(article.hash)
             if reused is not None:
@@ -214,12 +230,12 @@ def build(
                 vectors.append(old_vectors)
             else:
                 new_chunks = chunk_article(article, params.chunk_size, params.chunk_overlap)
-                to_embed.append((len(vectors), new_chunks))
+                to_embed.append((len(vectors), article, new_chunks))
                 chunks.extend(new_chunks)
                 vectors.append(None)  # placeholder, filled below in article order
-        total = sum(len(c) for _, c in to_embed)
+        total = sum(len(c) for _, _, c in to_embed)
         done = 0
-        for slot, new_chunks in to_embed:
+        for slot, _, new_chunks in to_embed:
             vectors[slot] = embedder.encode([c.text for c in new_chunks])
             done += len(new_chunks)
             if progress:
@@ -227,34 +243,62 @@ def build(
         report.embedded_articles = len(to_embed)
         report.embedded_chunks = total
         report.chunks = len(chunks)
-        if previous:
-            kept = {a.hash for a in articles}
-            report.removed_articles = sum(1 for a in previous.articles.values() if a.hash not in kept)
+        removed = [a.hash for a in previous.articles.values() if a.hash not in {a.hash for a in articles}] if previous else []
+        report.removed_articles = len(removed)
         dim = embedder.dimension
-        matrix = np.concatenate([v for v in vectors if v is not None and len(v)] or [np.zeros((0, dim), np.float32)])
-        _write_generation(index_dir, articles, chunks, matrix, params)
+        if milvus:
+            location, store = _write_milvus_rows(index_dir, params, vector_token, previous, dim, to_embed, vectors)
+            _write_generation(index_dir, articles, chunks, None, params, location)
+            # Only after the switch: until then the live generation still needs these rows.
+            drop_articles(store, removed)
+            drop_other_collections(store, index_dir, keep=location["collection"])
+        else:
+            matrix = np.concatenate([v for v in vectors if v is not None and len(v)] or [np.zeros((0, dim), np.float32)])
+            _write_generation(index_dir, articles, chunks, matrix, params)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _load_reusable(index_dir: Path, params: IndexParams) -> StoredIndex | None:
+def _load_reusable(index_dir: Path, params: IndexParams, vector_token: str) -> StoredIndex | None:
     try:
-        previous = load(index_dir)
-    except IndexCorrupt:
+        previous = load(index_dir, vector_token=vector_token) if _reusable_manifest(index_dir, params) else None
+    except (IndexCorrupt, VectorStoreError):
         return None  # a damaged index is simply not reused; the new generation replaces it
-    return previous if previous and params.compatible(previous.manifest) else None
+    return previous
 
 
-def _vectors_by_article(index: StoredIndex) -> dict[str, tuple[list[Chunk], np.ndarray]]:
-    vectors = index.faiss_index.reconstruct_n(0, index.faiss_index.ntotal) if index.size else None
+def _reusable_manifest(index_dir: Path, params: IndexParams) -> bool:
+    # Read before loading, so switching vector stores never opens the old one.
+    gen = current_generation(index_dir)
+    try:
+        return gen is not None and params.compatible(json.loads((gen / "manifest.json").read_text("utf-8")), index_dir)
+    except (OSError, ValueError):
+        return False
+
+
+def _chunks_by_article(index: StoredIndex, with_vectors: bool) -> dict[str, tuple[list[Chunk], np.ndarray | None]]:
+    vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal) if with_vectors and index.size else None
     grouped: dict[str, list[int]] = {}
     for position, chunk in enumerate(index.chunks):
         grouped.setdefault(chunk.article_id, []).append(position)
     result = {}
     for article_id, positions in grouped.items():
         article = index.articles[article_id]
-        result[article.hash] = ([index.chunks[p] for p in positions], vectors[positions])
+        result[article.hash] = ([index.chunks[p] for p in positions], None if vectors is None else vectors[positions])
     return result
+
+
+def _write_milvus_rows(index_dir: Path, params: IndexParams, token: str, previous: StoredIndex | None, dim: int,
+                       to_embed: list[tuple[int, Article, list[Chunk]]], vectors: list) -> tuple[dict, object]:
+    uri = params.vectors.resolved_uri(index_dir)
+    # An incremental build adds to the live collection; a rebuild fills a new one, so the live
+    # generation keeps all its rows until the switch.
+    collection = previous.manifest["vectors"]["collection"] if previous else new_collection_name(index_dir)
+    store = open_milvus(uri, token, collection, dim)
+    write_milvus(store, [(chunk_key(article.hash, c.start, c.end), article.hash, vector)
+                         for slot, article, new_chunks in to_embed
+                         for c, vector in zip(new_chunks, vectors[slot])])
+    return {"kind": MILVUS, "uri": uri, "collection": collection, "dim": dim}, store
 
 
 def make_faiss_index(vectors: np.ndarray, hnsw_threshold: int):
@@ -273,7 +317,8 @@ def make_faiss_index(vectors: np.ndarray, hnsw_threshold: int):
     return index
 
 
-def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chunk], vectors: np.ndarray, params: IndexParams) -> None:
+def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chunk], vectors: np.ndarray | None,
+                      params: IndexParams, vector_location: dict | None = None) -> None:
     import bm25s
     from llama_index.vector_stores.faiss import FaissVectorStore
 
@@ -286,7 +331,8 @@ def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chu
             for article in articles:
                 handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
         (gen / "chunks.json").write_text(json.dumps([[position[c.article_id], c.start, c.end] for c in chunks]))
-        FaissVectorStore(faiss_index=make_faiss_index(vectors, params.hnsw_threshold)).persist(str(gen / "faiss.index"))
+        if vector_location is None:
+            FaissVectorStore(faiss_index=make_faiss_index(vectors, params.hnsw_threshold)).persist(str(gen / "faiss.index"))
         if chunks:
             bm25 = bm25s.BM25()
             bm25.index([content_terms(_bm25_text(c, articles[position[c.article_id]])) or [""] for c in chunks], show_progress=False)
@@ -298,11 +344,12 @@ def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chu
                 files[path.relative_to(gen).as_posix()] = {"size": path.stat().st_size, "sha256": _sha256(path)}
         manifest = {
             "format": FORMAT_VERSION,
-            "params": {"model": params.model, "chunk_size": params.chunk_size, "chunk_overlap": params.chunk_overlap},
+            "params": params.identity(index_dir),
             "created": time.time(),
             "articles": {a.id: {"hash": a.hash, "title": a.title, "chars": len(a.text)} for a in articles},
             "chunks": len(chunks),
-            "index_type": "hnsw" if len(vectors) >= params.hnsw_threshold else "flat",
+            "index_type": MILVUS if vector_location else "hnsw" if len(vectors) >= params.hnsw_threshold else "flat",
+            "vectors": vector_location or {"kind": "faiss"},
             "files": files,
         }
         (gen / "manifest.json").write_text(json.dumps(manifest, indent=1))

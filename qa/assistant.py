@@ -1,6 +1,7 @@
 """The public facade: ``Assistant.from_directory("seeds").ask("Who met Brahimi?")``."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -15,6 +16,7 @@ from index.embedding import Embedder
 from index.ingest import IngestError, load_directory
 from index.retrieve import Retriever, SentenceHit
 from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load
+from index.vectors import VectorStoreConfig, VectorStoreError
 from qa.answer import compose, ensure_typed_answer, rank_for, select_evidence, with_attribution
 from qa.question import classify
 from qa.settings import Settings
@@ -236,9 +238,13 @@ def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progres
     if not ingested.articles:
         detail = ("; ".join(problems[:5])) if problems else "it holds no .txt, .md, .html, .json or .jsonl files"
         raise QAError(f"No articles to index in {settings.corpus_dir}: {detail}")
-    params = IndexParams(embedder.model_path, settings.chunk_size, settings.chunk_overlap, settings.hnsw_threshold)
     try:
-        built = build(ingested.articles, settings.resolved_index_dir, embedder, params, rebuild=rebuild, progress=progress)
+        params = IndexParams(embedder.model_path, settings.chunk_size, settings.chunk_overlap, settings.hnsw_threshold,
+                             _vector_store_config(settings))
+        built = build(ingested.articles, settings.resolved_index_dir, embedder, params, rebuild=rebuild,
+                      progress=progress, vector_token=settings.vector_store_token or "")
+    except VectorStoreError as exc:
+        raise QAError(f"Vector store: {exc}") from exc
     except OSError as exc:
         raise QAError(f"Could not write the index in {settings.resolved_index_dir}: {exc}. "
                       "Set QA_INDEX_DIR to a writable folder.") from exc
@@ -258,14 +264,28 @@ def _index_is_current(settings: Settings) -> bool:
     if gen is None or not (gen / "manifest.json").exists() or not corpus.is_dir():
         return False
     built = (gen / "manifest.json").stat().st_mtime
-    return corpus.stat().st_mtime < built and all(p.stat().st_mtime < built for p in iter_corpus_files(corpus))
+    unchanged = corpus.stat().st_mtime < built and all(p.stat().st_mtime < built for p in iter_corpus_files(corpus))
+    return unchanged and _stored_vector_kind(gen) == settings.vector_store
+
+
+def _stored_vector_kind(gen: Path) -> str | None:
+    try:
+        return json.loads((gen / "manifest.json").read_text("utf-8")).get("vectors", {}).get("kind", "faiss")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _load_index(settings: Settings) -> StoredIndex:
     try:
-        index = load(settings.resolved_index_dir)
+        index = load(settings.resolved_index_dir, vector_token=settings.vector_store_token or "")
     except IndexCorrupt as exc:
         raise QAError(str(exc)) from exc
+    except VectorStoreError as exc:
+        raise QAError(f"Vector store: {exc}") from exc
     if index is None:
         raise QAError(f"No index in {settings.resolved_index_dir}: run `qa index {settings.corpus_dir}` first.")
     return index
+
+
+def _vector_store_config(settings: Settings) -> VectorStoreConfig:
+    return VectorStoreConfig(settings.vector_store, settings.vector_store_uri, settings.vector_store_token or "")

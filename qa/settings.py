@@ -18,6 +18,11 @@ class Settings:
     chunk_size: int = 160
     chunk_overlap: int = 32
     hnsw_threshold: int = 50_000
+    # "faiss" (files in the index folder) or "milvus": Milvus Lite in <index_dir>/milvus.db by default,
+    # or a Milvus server/cluster when vector_store_uri is http(s)://host:19530.
+    vector_store: str = "faiss"
+    vector_store_uri: str | None = None
+    vector_store_token: str | None = field(default=None, repr=False)
     top_k: int = 8
     max_citations: int = 3
     # Below this support score (0..1) the assistant abstains; calibrated on eval/ data.

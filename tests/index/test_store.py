@@ -27,10 +27,10 @@ def test_reindex_embeds_only_new_or_changed_and_drops_removed(tmp_path, embedder
     assert (changed.embedded_articles, changed.removed_articles) == (1, 2)
     index = load(tmp_path)
     assert sorted(index.articles) == ["a0.txt", "a1.txt"]
-    assert index.faiss_index.ntotal == len(index.chunks)
+    assert index.vectors.ntotal == len(index.chunks)
     # Reused vectors are the same as freshly computed ones: search still finds the right chunk.
     query = embedder.encode(["Alpha one"])[0]
-    _, ids = index.faiss_index.search(query[None, :], 1)
+    _, ids = index.vectors.search(query[None, :], 1)
     assert index.chunks[ids[0][0]].article_id == "a0.txt"
 
 
@@ -55,5 +55,5 @@ def test_large_collections_switch_to_hnsw(tmp_path, embedder):
     index = load(tmp_path)
     assert index.manifest["index_type"] == "hnsw"
     query = embedder.encode(["Story number 17 about topic 3."])[0]
-    _, ids = index.faiss_index.search(query[None, :], 1)
+    _, ids = index.vectors.search(query[None, :], 1)
     assert index.chunks[ids[0][0]].article_id == "a17.txt"

@@ -28,7 +28,7 @@ KILL_TRIALS = 10
 def index_state(index_dir: Path) -> dict[str, str]:
     """Article id -> hash of the live generation, after checking it is whole and self-consistent."""
     index = load(index_dir)
-    assert index.faiss_index.ntotal == len(index.chunks) == index.manifest["chunks"]
+    assert index.vectors.ntotal == len(index.chunks) == index.manifest["chunks"]
     assert {a.id: a.hash for a in index.articles.values()} == {k: v["hash"] for k, v in index.manifest["articles"].items()}
     for chunk in index.chunks:
         assert index.articles[chunk.article_id].text[chunk.start:chunk.end] == chunk.text
