@@ -249,9 +249,18 @@ def _add_vote(votes: list[_Vote], text: str, sentence: int, weight: float, key: 
     votes.append(_Vote(text, sentence, weight, key))
 
 
+_TOKEN = re.compile(r"\S+")
+
+
 def _proximity(sentence: str, entity, asked_terms: set[str], window: int = 40) -> float:
-    nearby = sentence[max(0, entity.start - window):entity.start] + " " + sentence[entity.end:entity.end + window]
-    return 0.5 if asked_terms & set(content_terms(nearby)) else 0.0
+    """0.4 to 0.5 when a word of the question stands near: the answer usually sits beside the
+    phrase the question asks about, and the closest of two candidates ("President Assad met the
+    envoy Lakhdar Brahimi" for "Who is the envoy?") is the likelier one."""
+    gaps = [entity.start - m.end() for m in _TOKEN.finditer(sentence, max(0, entity.start - window), entity.start)
+            if asked_terms & set(content_terms(m.group()))]
+    gaps += [m.start() - entity.end for m in _TOKEN.finditer(sentence, entity.end, entity.end + window)
+             if asked_terms & set(content_terms(m.group()))]
+    return 0.4 + 0.1 * (1 - min(gaps) / (window + 1)) if gaps else 0.0
 
 
 def _is_possessive_modifier(sentence: str, end: int) -> bool:
@@ -273,7 +282,9 @@ _QUESTION_OPENERS = {"who", "whom", "whose", "what", "which", "where", "when", "
 
 def _overlaps_question(entity: str, asked: set[str]) -> bool:
     # "Lakhdar Brahimi" answers nothing when the question already names Brahimi.
-    tokens = [w for w in words(entity) if (len(w) > 2 or w.isdigit()) and w not in _TITLES]
+    # Short words are noise ("al", "de") unless written as an acronym ("UN", "EU").
+    tokens = [w for w in words(entity)
+              if (len(w) > 2 or w.isdigit() or w.upper() in entity) and w not in _TITLES]
     return bool(tokens) and sum(w in asked for w in tokens) / len(tokens) >= 0.5
 
 

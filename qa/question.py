@@ -23,7 +23,8 @@ _PATTERNS = [
     ("how_many", r"\bhow many\b"),
     ("how_much", r"\bhow (much|long|far|old|big|large)\b"),
     ("why", r"\bwhy\b|\bfor what reasons?\b|\bwhat (was|is|were|are) the reasons?\b|\bwhat reasons?\b|\bwhat (caused|motivated|prompted)\b"),
-    ("who", r"\bwho(m|se)?\b|\bwhich (person|people|official|officials|man|woman|leader|group|organi[sz]ation|company)\b"
+    ("who", r"\bwho(m|se)?\b|\bwhich (person|people|official|officials|man|woman|leader)\b"
+            r"|\b(which|what) (\w+ )?(group|organi[sz]ation|company|agency|newspaper|broadcaster|party|team)s?\b"
             r"|\bwhat (is|was|are|were) the names? of\b|\bname the\b"),
     ("where", r"\bwhere\b|\bwhich (country|city|town|place|region|province|village)\b|\bin what (country|city|town|place)\b"),
     ("when", r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bin which year\b"),

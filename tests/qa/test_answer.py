@@ -33,6 +33,19 @@ def test_entities_named_in_the_question_are_not_answers():
     assert result.short_answer == "Damascus"
 
 
+def test_acronyms_named_in_the_question_are_not_answers():
+    evidence = [hit("The UN envoy for Syria, Lakhdar Brahimi, arrived on Monday.", 0.8)]
+    result = compose(classify("Who is the UN envoy for Syria?"), "Who is the UN envoy for Syria?", evidence)
+    assert result.short_answer == "Lakhdar Brahimi"
+
+
+def test_the_entity_right_beside_the_asked_phrase_wins_a_tie():
+    # Both people are near words of the question; the one next to "envoy" is the envoy.
+    evidence = [hit("President Bashar al-Assad met peace envoy Lakhdar Brahimi in Damascus.", 0.8)]
+    result = compose(classify("Who is the peace envoy?"), "Who is the peace envoy?", evidence)
+    assert result.short_answer == "Lakhdar Brahimi"
+
+
 def test_disagreeing_sources_are_surfaced_with_citations():
     evidence = [
         hit("The game was played at Raymond James Stadium in Tampa, Florida.", 0.9, article="a.txt"),
@@ -66,6 +79,9 @@ def test_question_types():
     assert classify("In which town did rebels claim gains?").type == "where"
     assert classify("When did he retire?").type == "when"
     assert classify("Did the source confirm it?").type == "yes_no"
+    # Organisations are asked for by name too; "the group" as a subject is not such a question.
+    assert classify("Which news agency reported it?").type == "who"
+    assert classify("What is the group doing?").type == "what"
 
 
 def test_a_quote_attributed_to_the_source_brings_the_sentence_naming_the_source():
