@@ -154,7 +154,7 @@ def part_hnsw(args: dict) -> dict:
     from index.store import load
 
     index = load(args["index"], verify=False)
-    live = index.faiss_index
+    live = index.vectors
     vectors_all = live.reconstruct_n(0, live.ntotal)
     embedder = Embedder()
     queries = embedder.encode([q["question"] for q in args["questions"]]).astype(np.float32)
@@ -194,7 +194,7 @@ def part_flat(args: dict) -> dict:
     from index.store import load
 
     index = load(args["index"], verify=False)
-    live = index.faiss_index
+    live = index.vectors
     vectors_all = live.reconstruct_n(0, live.ntotal)
     exact = faiss.IndexFlatIP(vectors_all.shape[1])
     exact.add(vectors_all)
