@@ -74,10 +74,16 @@ class Retriever:
         top = np.argpartition(-scores, n - 1)[:n]
         return [int(i) for i in top[np.argsort(-scores[top])]]
 
-    def sentences(self, question: str, hits: list[ChunkHit], query_vector: np.ndarray) -> list[SentenceHit]:
-        """Every distinct sentence of the hit chunks, scored against the question."""
+    def sentences(self, question: str, hits: list[ChunkHit], query_vector: np.ndarray,
+                  limit: int | None = None) -> list[SentenceHit]:
+        """The sentences of the hit chunks, scored against the question, best first.
+
+        Embedding sentences is most of the cost of a question, so only the ``limit`` most
+        promising are embedded: promise is the same score with the chunk's similarity standing in
+        for the sentence's own."""
         seen: set[tuple[str, int]] = set()
-        candidates: list[tuple[str, int, int, str, int]] = []
+        candidates: list[tuple[str, int, int, str, int, float]] = []
+        q_terms = set(content_terms(question))
         for rank, hit in enumerate(hits):
             article = self.index.articles[hit.chunk.article_id]
             for span in sentence_spans(article.text, hit.chunk.start, hit.chunk.end):
@@ -85,21 +91,26 @@ class Retriever:
                 if key in seen:
                     continue
                 seen.add(key)
-                candidates.append((article.id, span.start, span.end, article.text[span.start:span.end], rank))
+                text = article.text[span.start:span.end]
+                lexical = self._idf.overlap(q_terms, set(content_terms(text)))
+                candidates.append((article.id, span.start, span.end, text, rank, lexical))
         if not candidates:
             return []
-        vectors = self.embedder.encode([c[3] for c in candidates])
-        dense = vectors @ query_vector
-        q_terms = set(content_terms(question))
-        results = []
-        for (article_id, start, end, text, rank), sim in zip(candidates, dense):
-            lexical = self._idf.overlap(q_terms, set(content_terms(text)))
-            # Dense similarity carries paraphrase; idf-weighted overlap carries names and rare words;
-            # the chunk's rank is a weak prior from the document-level evidence.
-            score = 0.6 * float(sim) + 0.4 * lexical + 0.05 / (1 + rank)
-            results.append(SentenceHit(article_id, start, end, text, score, float(sim), lexical, rank))
+        if limit is not None and len(candidates) > limit:
+            promise = [_score(hits[c[4]].dense, c[5], c[4]) for c in candidates]
+            keep = sorted(np.argsort(-np.asarray(promise), kind="stable")[:limit])
+            candidates = [candidates[i] for i in keep]
+        dense = self.embedder.encode([c[3] for c in candidates]) @ query_vector
+        results = [SentenceHit(article_id, start, end, text, _score(float(sim), lexical, rank), float(sim), lexical, rank)
+                   for (article_id, start, end, text, rank, lexical), sim in zip(candidates, dense)]
         results.sort(key=lambda s: -s.score)
         return results
+
+
+def _score(dense: float, lexical: float, chunk_rank: int) -> float:
+    # Dense similarity carries paraphrase; idf-weighted overlap carries names and rare words;
+    # the chunk's rank is a weak prior from the document-level evidence.
+    return 0.6 * dense + 0.4 * lexical + 0.05 / (1 + chunk_rank)
 
 
 class _IdfTable:

@@ -1,7 +1,6 @@
 """The public facade: ``Assistant.from_directory("seeds").ask("Who met Brahimi?")``."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
@@ -15,7 +14,7 @@ from index.articles import Article
 from index.embedding import Embedder
 from index.ingest import IngestError, load_directory
 from index.retrieve import Retriever, SentenceHit
-from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load
+from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load, read_manifest
 from index.vectors import VectorStoreConfig, VectorStoreError
 from qa.answer import compose, ensure_typed_answer, rank_for, select_evidence, with_attribution
 from qa.question import classify
@@ -104,7 +103,8 @@ class Assistant:
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
         hits = live.retriever.search(query, k or self.settings.top_k, vector)
-        sentences = rank_for(kind, live.retriever.sentences(question, hits, vector), question) if hits else []
+        candidates = live.retriever.sentences(question, hits, vector, self.settings.sentence_candidates) if hits else []
+        sentences = rank_for(kind, candidates, question) if candidates else []
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
         best = sentences[0].score if sentences else 0.0
         evidence = None
@@ -270,7 +270,7 @@ def _index_is_current(settings: Settings) -> bool:
 
 def _stored_vector_kind(gen: Path) -> str | None:
     try:
-        return json.loads((gen / "manifest.json").read_text("utf-8")).get("vectors", {}).get("kind", "faiss")
+        return read_manifest(gen).get("vectors", {}).get("kind", "faiss")
     except (OSError, ValueError, AttributeError):
         return None
 

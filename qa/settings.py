@@ -24,6 +24,8 @@ class Settings:
     vector_store_uri: str | None = None
     vector_store_token: str | None = field(default=None, repr=False)
     top_k: int = 8
+    # Sentences of the retrieved chunks embedded per question (the main cost of answering).
+    sentence_candidates: int = 24
     max_citations: int = 3
     # Below this support score (0..1) the assistant abstains; calibrated on eval/ data.
     abstain_threshold: float = 0.36

@@ -57,3 +57,18 @@ def test_large_collections_switch_to_hnsw(tmp_path, embedder):
     query = embedder.encode(["Story number 17 about topic 3."])[0]
     _, ids = index.vectors.search(query[None, :], 1)
     assert index.chunks[ids[0][0]].article_id == "a17.txt"
+
+
+def test_a_same_size_change_after_a_verified_open_is_still_caught(tmp_path, embedder):
+    from index.store import IndexCorrupt
+
+    build(articles("Alpha one.", "Beta two."), tmp_path, embedder, IndexParams(embedder.model_path))
+    index = load(tmp_path)  # checksums verified once; later opens trust unchanged stat data
+    assert (index.path / ".verified").exists()
+    target = index.path / "articles.jsonl"
+    data = bytearray(target.read_bytes())
+    data[10] ^= 1
+    with open(target, "r+b") as handle:  # in place: same size, same inode, new mtime
+        handle.write(data)
+    with pytest.raises(IndexCorrupt, match="corrupted"):
+        load(tmp_path)
