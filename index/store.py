@@ -281,7 +281,8 @@ def build(
         report.embedded_articles = len(to_embed)
         report.embedded_chunks = total
         report.chunks = len(chunks)
-        removed = [a.hash for a in previous.articles.values() if a.hash not in {a.hash for a in articles}] if previous else []
+        kept = {a.hash for a in articles}
+        removed = [a.hash for a in previous.articles.values() if a.hash not in kept] if previous else []
         report.removed_articles = len(removed)
         dim = embedder.dimension
         if milvus:
