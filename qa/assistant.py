@@ -24,7 +24,7 @@ from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAErro
 Progress = Callable[[int, int], None]
 
 _WANTED = {"who": "the person or group", "where": "the place", "when": "the date or time",
-           "how_many": "the number", "how_much": "the amount"}
+           "how_many": "the number", "how_much": "the figure"}  # how much, long, far, old
 
 
 @dataclass(frozen=True)
