@@ -1,8 +1,21 @@
 import pytest
 
+from index.articles import Article
 from tests.conftest import SEEDS
 
 
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return next(SEEDS.glob("*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from index.embedding import Embedder
+
+    return Embedder()
+
+
+def articles(*texts: str) -> list[Article]:
+    """Articles a0.txt, a1.txt, ... with the given texts."""
+    return [Article(f"a{i}.txt", f"Title {i}", text) for i, text in enumerate(texts)]

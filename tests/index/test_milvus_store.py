@@ -8,24 +8,14 @@ import pytest
 
 pytest.importorskip("llama_index.vector_stores.milvus", reason="install with `pip install -e '.[milvus]'`")
 
-from index.articles import Article
-from index.embedding import Embedder
 from index.store import IndexParams, build, load
 from index.vectors import MILVUS, VectorStoreConfig, chunk_key, open_milvus, write_milvus
 from qa import Assistant, QAError
 from qa.settings import Settings
 from tests.conftest import copy_seeds
+from tests.index.conftest import articles
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return Embedder()
-
-
-def articles(*texts):
-    return [Article(f"a{i}.txt", f"Title {i}", text) for i, text in enumerate(texts)]
 
 
 def params(embedder):

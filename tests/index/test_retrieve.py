@@ -2,7 +2,6 @@
 import pytest
 
 from index.articles import Article
-from index.embedding import Embedder
 from index.retrieve import Retriever
 from index.store import IndexParams, build, load
 
@@ -14,8 +13,7 @@ STORY = ("Rebels seized the town of Harem on Sunday. The army answered with air 
 
 
 @pytest.fixture(scope="module")
-def retriever(tmp_path_factory):
-    embedder = Embedder()
+def retriever(tmp_path_factory, embedder):
     folder = tmp_path_factory.mktemp("retrieve")
     build([Article("harem.txt", "Harem", STORY), Article("other.txt", "Other", "Farmers sold apples at the fair.")],
           folder, embedder, IndexParams(embedder.model_path))

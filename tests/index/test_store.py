@@ -1,20 +1,10 @@
 """Incremental indexing with the real model: only new or changed text is embedded."""
 import pytest
 
-from index.articles import Article
-from index.embedding import Embedder
 from index.store import IndexParams, build, load
+from tests.index.conftest import articles
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def embedder():
-    return Embedder()
-
-
-def articles(*texts):
-    return [Article(f"a{i}.txt", f"Title {i}", text) for i, text in enumerate(texts)]
 
 
 def test_reindex_embeds_only_new_or_changed_and_drops_removed(tmp_path, embedder):
