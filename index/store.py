@@ -149,7 +149,7 @@ def load(index_dir: str | os.PathLike, verify: bool = True, vector_token: str = 
 
 def _load_generation(gen: Path, verify: bool, vector_token: str) -> StoredIndex:
     try:
-        manifest = read_manifest(gen)
+        manifest = _read_manifest(gen)
         if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
             raise ValueError("not an index manifest")
     except (OSError, ValueError) as exc:
@@ -167,7 +167,7 @@ def _load_generation(gen: Path, verify: bool, vector_token: str) -> StoredIndex:
         raise IndexCorrupt(f"index files in {gen} could not be read ({exc}); run `qa index --rebuild`") from exc
 
 
-def read_manifest(gen: Path) -> dict:
+def _read_manifest(gen: Path) -> dict:
     """The generation's manifest (a ValueError where it is not valid JSON)."""
     return orjson.loads((gen / "manifest.json").read_bytes())
 
@@ -310,7 +310,7 @@ def _reusable_manifest(index_dir: Path, params: IndexParams) -> bool:
     # Read before loading, so switching vector stores never opens the old one.
     gen = current_generation(index_dir)
     try:
-        return gen is not None and params.compatible(read_manifest(gen), index_dir)
+        return gen is not None and params.compatible(_read_manifest(gen), index_dir)
     except (OSError, ValueError):
         return False
 
