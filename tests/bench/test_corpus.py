@@ -79,12 +79,17 @@ def _write_shared(root):
         "1": {"answer": "Insufficient information.", "evidence_list": []}}))
 
 
-def test_build_corpus_gold_ids_are_the_ids_ingest_gives(tmp_path):
+def _tiny_corpus(tmp_path, seed_body: str):
+    """A 40-chunk corpus from the fake shared data and one seed article; also its inputs."""
     shared, seeds = tmp_path / "shared", tmp_path / "seeds"
     _write_shared(shared)
     seeds.mkdir()
-    (seeds / "000_seed.txt").write_text("Seed title\n\nSeed body about Brahimi.")
-    corpus = build_corpus("tiny", 40, tmp_path / "out", shared, seeds)
+    (seeds / "000_seed.txt").write_text(f"Seed title\n\n{seed_body}")
+    return shared, seeds, build_corpus("tiny", 40, tmp_path / "out", shared, seeds)
+
+
+def test_build_corpus_gold_ids_are_the_ids_ingest_gives(tmp_path):
+    shared, seeds, corpus = _tiny_corpus(tmp_path, "Seed body about Brahimi.")
     ingested = load_directory(corpus.path)
     by_id = {a.id: a for a in ingested.articles}
     assert not ingested.problems
@@ -114,11 +119,7 @@ def test_real_text_can_be_capped_so_the_rest_is_variants():
 
 
 def test_a_changed_corpus_is_rebuilt_over_uploads(tmp_path):
-    shared, seeds = tmp_path / "shared", tmp_path / "seeds"
-    _write_shared(shared)
-    seeds.mkdir()
-    (seeds / "000_seed.txt").write_text("Seed title\n\nSeed body.")
-    corpus = build_corpus("tiny", 40, tmp_path / "out", shared, seeds)
+    shared, seeds, corpus = _tiny_corpus(tmp_path, "Seed body.")
     (corpus.path / "uploads").mkdir()
     (corpus.path / "uploads" / "added.txt").write_text("Added")
     rebuilt = build_corpus("tiny", 40, tmp_path / "out", shared, seeds, max_real_chunks=5)
