@@ -88,8 +88,6 @@ def part_cold(args: dict) -> dict:
     timers.wrap(index.retrieve.Retriever, "__init__", "Retriever.__init__ (idf table)")
     timers.wrap(index.embedding.Embedder, "encode", "Embedder.encode")
     timers.wrap(qa.assistant.Assistant, "ask", "Assistant.ask")
-    import qa.entities
-    timers.wrap(qa.entities, "_pipeline", "spaCy pipeline load")
     os.environ["QA_INDEX_DIR"] = args["index"]
     before = time.perf_counter()
     qa.cli.main(["ask", args["question"], "--corpus", args["corpus"]], standalone_mode=False)

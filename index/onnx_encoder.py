@@ -78,6 +78,12 @@ def ensure_exported(model_path: str | os.PathLike, quantized: bool) -> Path:
     """The cached ONNX file for the model, exporting (and quantising) it first where missing."""
     check_supported(model_path)
     folder = cache_root() / model_key(model_path)
+    return cached_export(folder, lambda tmp: _export_fp32(Path(model_path), tmp), quantized,
+                         {"model": str(Path(model_path).resolve()), "export_version": EXPORT_VERSION})
+
+
+def cached_export(folder: Path, export_fp32, quantized: bool, source: dict) -> Path:
+    """``folder``'s fp32 (or int8) model file, written once by ``export_fp32(path)`` where missing."""
     target = folder / (INT8_FILE if quantized else FP32_FILE)
     if target.exists():
         return target
@@ -86,12 +92,22 @@ def ensure_exported(model_path: str | os.PathLike, quantized: bool) -> Path:
     with open(folder / ".lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (folder / FP32_FILE).exists():
-            _atomic_write(folder / FP32_FILE, lambda tmp: _export_fp32(Path(model_path), tmp))
+            _atomic_write(folder / FP32_FILE, export_fp32)
         if quantized and not target.exists():
             _atomic_write(target, lambda tmp: _quantize(folder / FP32_FILE, tmp))
-        (folder / "source.json").write_text(json.dumps({"model": str(Path(model_path).resolve()),
-                                                         "export_version": EXPORT_VERSION}))
+        (folder / "source.json").write_text(json.dumps(source))
     return target
+
+
+def cpu_session(onnx_path: Path, threads: int | None = None):
+    """An ONNX Runtime session on the CPU with full graph optimisation."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or default_threads()
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
 
 
 def _atomic_write(target: Path, write) -> None:
@@ -162,7 +178,6 @@ class OnnxEncoder:
     """Tokenise with ``tokenizers``, batch texts of similar length, run the pooled graph."""
 
     def __init__(self, model_path: str | os.PathLike, quantized: bool = True, threads: int | None = None):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         spec = check_supported(model_path)
@@ -172,11 +187,7 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(spec["max_length"])
         self.tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(self.onnx_path, threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:

@@ -16,8 +16,9 @@ from index.ingest import IngestError, load_directory
 from index.retrieve import Retriever, SentenceHit
 from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load
 from index.vectors import VectorStoreConfig, VectorStoreError
-from qa.answer import compose, ensure_typed_answer, rank_for, select_evidence, with_attribution
+from qa.answerer import Abstention, Answerer, Question
 from qa.question import classify
+from qa.reader.answerer import TrainedReader
 from qa.settings import Settings
 from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
 
@@ -36,8 +37,10 @@ class _Live:
 
 
 class Assistant:
-    def __init__(self, settings: Settings, live: _Live, embedder: Embedder, problems: list[str] | None = None):
+    def __init__(self, settings: Settings, live: _Live, embedder: Embedder, problems: list[str] | None = None,
+                 answerer: Answerer | None = None):
         self.settings = settings
+        self._answerer = answerer or TrainedReader(embedder.model_path, settings)
         self._live = live
         self._embedder = embedder
         self._write_lock = threading.Lock()
@@ -91,11 +94,11 @@ class Assistant:
         return cls.from_directory(settings=settings)
 
     def warm_up(self) -> None:
-        """Load the embedding model and the entity tagger now rather than on the first question."""
-        from qa.entities import entities
-
+        """Load the embedding model and the reader now rather than on the first question."""
         self._live.retriever.embed_query("warm up")
-        entities("Lakhdar Brahimi met President Assad in Damascus.")
+        warm = getattr(self._answerer, "warm_up", None)
+        if warm:
+            warm()
 
     # ----- questions ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
@@ -107,26 +110,15 @@ class Assistant:
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
         hits = live.retriever.search(query, k or self.settings.top_k, vector)
-        candidates = live.retriever.sentences(question, hits, vector, self.settings.sentence_candidates) if hits else []
-        sentences = rank_for(kind, candidates, question) if candidates else []
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
-        best = sentences[0].score if sentences else 0.0
-        evidence = None
-        if best >= self.settings.abstain_threshold:
-            evidence = select_evidence(sentences, self.settings.max_citations, self.settings.abstain_threshold)
-            if self.settings.short_answers:
-                evidence = ensure_typed_answer(kind, question, sentences, evidence,
-                                               self.settings.abstain_threshold, self.settings.max_citations)
-        if evidence is None:
-            answer = self._abstain(question, kind.type, sentences, live, related=best >= self.settings.abstain_threshold)
+        decision = self._answerer.answer(Question(question, kind, hits, vector, live.index.articles, live.retriever))
+        if isinstance(decision, Abstention):
+            answer = self._abstain(question, kind.type, decision.closest, live, decision.related)
         else:
-            evidence = with_attribution(evidence, live.index.articles)
-            composition = compose(kind, question, evidence, self.settings.short_answers)
-            citations = [self._citation(live, e.hit, e.n) for e in composition.evidence]
+            citations = [self._citation(live, quote, n) for n, quote in enumerate(decision.quotes, start=1)]
             answer = Answer(
-                question=question, text=composition.text, abstained=False, citations=citations,
-                short_answer=composition.short_answer, question_type=kind.type,
-                conflicts=composition.conflicts,
+                question=question, text=decision.text, abstained=False, citations=citations,
+                short_answer=decision.short_answer, question_type=kind.type, conflicts=decision.conflicts,
             )
         answer.retrieved = retrieved
         answer.resolved_question = question

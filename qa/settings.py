@@ -10,6 +10,26 @@ ENV_PREFIX = "QA_"
 
 
 @dataclass(frozen=True)
+class ReaderSettings:
+    """Every number the trained reader's stages use (``QA_READER_<FIELD>``); the model's own
+    weights and its answerability calibration live in qa/models/reader.npz."""
+
+    # Retrieved chunks the span reader reads per question (its main cost, about 15 ms each).
+    passages: int = 4
+    spans_per_window: int = 5
+    # Calibrated probability below which the assistant says the articles don't say; chosen on the dev sets.
+    answer_threshold: float = 0.5
+    # Share of the names a question gives that must appear in the answer's article.
+    name_support: float = 0.75
+    # Two sources disagree only when their sentences share this much besides the answers.
+    conflict_similarity: float = 0.6
+    # Yes/no questions: the best sentence's support score needed to answer at all.
+    yes_no_support: float = 0.55
+    # int8 weights: about 2x faster than float32 on this CPU.
+    quantized: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = Path("seeds")
     # Default: <corpus_dir>/.qa-cache/index (hidden, so ingest never reads it; git-ignored).
@@ -24,12 +44,8 @@ class Settings:
     vector_store_uri: str | None = None
     vector_store_token: str | None = field(default=None, repr=False)
     top_k: int = 8
-    # Sentences of the retrieved chunks embedded per question (the main cost of answering).
+    # Sentences of the retrieved chunks embedded for a yes/no question (the rest use the reader).
     sentence_candidates: int = 24
-    max_citations: int = 3
-    # Below this support score (0..1) the assistant abstains; calibrated on eval/ data.
-    abstain_threshold: float = 0.36
-    short_answers: bool = True
     max_question_chars: int = 2_000
     max_article_bytes: int = 20 * 1024 * 1024
     max_upload_bytes: int = 5 * 1024 * 1024
@@ -38,6 +54,7 @@ class Settings:
     llm_model: str | None = None
     llm_base_url: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
+    reader: ReaderSettings = field(default_factory=ReaderSettings)
 
     @property
     def resolved_index_dir(self) -> Path:
@@ -47,11 +64,8 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
         """Defaults, then ``QA_*`` environment variables, then explicit keyword overrides."""
         environ = os.environ if environ is None else environ
-        values = {}
-        for f in fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is not None and raw != "":
-                values[f.name] = _parse(f, raw)
+        values = _from_environ(cls, ENV_PREFIX, environ)
+        values["reader"] = ReaderSettings(**_from_environ(ReaderSettings, ENV_PREFIX + "READER_", environ))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -59,7 +73,16 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _parse(f: dataclasses.Field, raw: str):
+def _from_environ(cls, prefix: str, environ) -> dict:
+    values = {}
+    for f in fields(cls):
+        raw = environ.get(prefix + f.name.upper())
+        if raw is not None and raw != "" and not dataclasses.is_dataclass(f.default_factory):
+            values[f.name] = _parse(f, raw, prefix)
+    return values
+
+
+def _parse(f: dataclasses.Field, raw: str, prefix: str = ENV_PREFIX):
     kind = str(f.type)
     try:
         if "bool" in kind:
@@ -71,5 +94,5 @@ def _parse(f: dataclasses.Field, raw: str):
         if "Path" in kind:
             return Path(raw)
     except ValueError as exc:
-        raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
+        raise ValueError(f"{prefix}{f.name.upper()}={raw!r} is not a valid {kind}") from exc
     return raw

@@ -13,9 +13,9 @@ def test_defaults_work_out_of_the_box():
 
 
 def test_environment_overrides_defaults_and_arguments_override_environment():
-    env = {"QA_TOP_K": "12", "QA_ABSTAIN_THRESHOLD": "0.5", "QA_SHORT_ANSWERS": "false", "QA_INDEX_DIR": "/tmp/i"}
+    env = {"QA_TOP_K": "12", "QA_READER_ANSWER_THRESHOLD": "0.5", "QA_READER_QUANTIZED": "false", "QA_INDEX_DIR": "/tmp/i"}
     settings = Settings.from_env(env, top_k=3)
-    assert (settings.top_k, settings.abstain_threshold, settings.short_answers) == (3, 0.5, False)
+    assert (settings.top_k, settings.reader.answer_threshold, settings.reader.quantized) == (3, 0.5, False)
     assert settings.resolved_index_dir == Path("/tmp/i")
 
 

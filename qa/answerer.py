@@ -1,0 +1,50 @@
+"""What every answerer gives the assistant: a draft to cite, or a reasoned abstention.
+
+The assistant retrieves, an ``Answerer`` decides what to say from the retrieved chunks, and the
+assistant turns the decision into an ``Answer`` with verified citations. The trained reader
+(qa/reader) is the default; the optional LLM writer (qa/llm.py) rewrites a draft's text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from index.articles import Article
+from index.retrieve import ChunkHit, Retriever, SentenceHit
+from qa.question import QuestionKind
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Answer text whose [n] markers point at ``quotes[n - 1]``; ``short_answer`` is its lead."""
+
+    text: str
+    quotes: list[SentenceHit]
+    short_answer: str | None
+    conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """The articles don't say: ``related`` when they discuss the subject; ``closest`` for "see also"."""
+
+    related: bool
+    closest: list[SentenceHit]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as the answerer gets it: the text, its kind, and what retrieval found."""
+
+    text: str
+    kind: QuestionKind
+    hits: list[ChunkHit]
+    vector: np.ndarray
+    articles: dict[str, Article]
+    retriever: Retriever
+
+
+class Answerer(Protocol):
+    def answer(self, question: Question) -> Draft | Abstention: ...

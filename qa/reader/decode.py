@@ -1,0 +1,49 @@
+"""From a window's start/end logits to scored character spans (numpy; shared by training and answering)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.reader.features import Window
+
+
+@dataclass(frozen=True)
+class SpanScore:
+    passage: int
+    start: int  # character offsets into that passage
+    end: int
+    score: float  # start logit + end logit
+    null: float  # the window's no-answer score (both logits at [CLS])
+    answerable: float  # the window's answerability logit
+
+
+def best_spans(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, answerable: float,
+               max_answer_tokens: int, top: int = 5) -> list[SpanScore]:
+    """The ``top`` highest-scoring passage spans of one window (start <= end, length capped)."""
+    n = len(window.ids)
+    in_passage = window.offsets[:n, 0] >= 0
+    starts = np.where(in_passage, start_logits[:n], -np.inf)
+    ends = np.where(in_passage, end_logits[:n], -np.inf)
+    null = float(start_logits[0] + end_logits[0])
+    # Pair scores within the length band only: an n x n matrix, masked to 0 <= end - start < max.
+    pair = starts[:, None] + ends[None, :]
+    offset = np.arange(n)[None, :] - np.arange(n)[:, None]
+    pair = np.where((offset >= 0) & (offset < max_answer_tokens), pair, -np.inf)
+    flat = np.argsort(-pair, axis=None)[:top]
+    spans = []
+    for index in flat:
+        s, e = divmod(int(index), n)
+        if not np.isfinite(pair[s, e]):
+            break
+        spans.append(SpanScore(window.passage, int(window.offsets[s, 0]), int(window.offsets[e, 1]),
+                               float(pair[s, e]), null, float(answerable)))
+    return spans
+
+
+FEATURES = ("span_minus_null", "answerable_logit", "span_score")
+
+
+def answer_features(span: SpanScore) -> list[float]:
+    """What the answerability calibration sees; training fits it on exactly these."""
+    return [span.score - span.null, span.answerable, span.score]

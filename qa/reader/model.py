@@ -1,0 +1,84 @@
+"""The trained span reader at answer time: ONNX Runtime over the exported, adapted MiniLM.
+
+The shipped file (qa/models/reader.npz) holds only the adapters, LayerNorms and heads; the first
+use applies them to the embedding model's own weights and exports the result once (torch is
+needed for that step only, as for the embedder), cached beside the embedder's export.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.onnx_encoder import cache_root, cached_export, cpu_session, model_key
+from qa.reader.decode import SpanScore, answer_features, best_spans
+from qa.reader.features import load_tokenizer, make_windows, pad
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
+# Bump when the exported graph changes, so old caches are not reused.
+EXPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ReaderMeta:
+    max_length: int
+    stride: int
+    max_answer_tokens: int
+    # Logistic calibration over decode.answer_features: weights then bias.
+    calibration: tuple[float, ...]
+
+
+def read_meta(weights: Path) -> ReaderMeta:
+    import json
+
+    with np.load(weights) as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+    return ReaderMeta(meta["max_length"], meta["stride"], meta["max_answer_tokens"],
+                      tuple(meta["calibration"]["weights"]))
+
+
+def ensure_reader_exported(model_path: str, weights: Path = MODEL_FILE, quantized: bool = True) -> Path:
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+    folder = cache_root() / f"reader-v{EXPORT_VERSION}-{model_key(model_path)}-{digest}"
+
+    def export(tmp: Path) -> None:
+        from qa.reader.network import export_onnx, load_weights
+
+        export_onnx(load_weights(model_path, weights), tmp)
+
+    return cached_export(folder, export, quantized, {"model": str(model_path), "weights": str(weights),
+                                                      "export_version": EXPORT_VERSION})
+
+
+class SpanReader:
+    """Reads passages for a question: the best answer spans of every window, with probabilities."""
+
+    def __init__(self, model_path: str, weights: Path = MODEL_FILE, quantized: bool = True,
+                 threads: int | None = None):
+        self.meta = read_meta(weights)
+        self.tokenizer = load_tokenizer(model_path)
+        self.session = cpu_session(ensure_reader_exported(model_path, weights, quantized), threads)
+        self._lock = threading.Lock()
+
+    def read(self, question: str, passages: list[str], spans_per_window: int = 5) -> list[SpanScore]:
+        """Candidate spans over all passages, best first by calibrated probability."""
+        if not passages:
+            return []
+        windows = make_windows(self.tokenizer, question, passages, self.meta.max_length, self.meta.stride)
+        feeds = pad(windows)
+        with self._lock:  # one run at a time keeps latency predictable on a small machine
+            starts, ends, answerable = self.session.run(None, feeds)
+        spans: list[SpanScore] = []
+        for row, window in enumerate(windows):
+            spans.extend(best_spans(window, starts[row], ends[row], float(answerable[row]),
+                                    self.meta.max_answer_tokens, spans_per_window))
+        return sorted(spans, key=lambda s: -self.probability(s))
+
+    def probability(self, span: SpanScore) -> float:
+        """Calibrated probability that the span answers the question (fitted on held-out data)."""
+        *weights, bias = self.meta.calibration
+        z = float(np.dot(weights, answer_features(span)) + bias)
+        return 1.0 / (1.0 + np.exp(-z))

@@ -1,0 +1,151 @@
+"""The trained reader's stages after retrieval: read -> decide answerable -> compose.
+
+Each stage is a plain function over typed values so it can be tested, swept and timed alone;
+every number they use is a field of ``ReaderSettings``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.articles import Article
+from index.retrieve import ChunkHit, SentenceHit
+from index.text import content_terms, sentence_spans, words
+from qa.reader.model import SpanReader
+from qa.settings import ReaderSettings
+
+# Answer-span edges that carry no meaning: the span stays an exact substring once they are cut.
+_EDGE = " \t\n,.;:!?\"'“”‘’()[]-–—"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An answer span, exact in its article, with the sentence that states it."""
+
+    text: str
+    article_id: str
+    start: int
+    end: int
+    probability: float
+    sentence: SentenceHit
+
+
+def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict[str, Article],
+         settings: ReaderSettings) -> list[Candidate]:
+    """Candidate answers from the best retrieved passages, most probable first.
+
+    A candidate the question itself contains ("four" in "the four Britons") is never an answer."""
+    passages = [h.chunk for h in hits[:settings.passages]]
+    texts = [articles[c.article_id].text[c.start:c.end] for c in passages]
+    asked = set(words(question))
+    seen: set[tuple[str, int, int]] = set()
+    candidates: list[Candidate] = []
+    for span in reader.read(question, texts, settings.spans_per_window):
+        chunk = passages[span.passage]
+        article = articles[chunk.article_id]
+        start, end = _trim(article.text, chunk.start + span.start, chunk.start + span.end)
+        key = (article.id, start, end)
+        if start >= end or key in seen:
+            continue
+        seen.add(key)
+        text = article.text[start:end]
+        answer_words = [w for w in words(text)]
+        if not answer_words or all(w in asked for w in answer_words):
+            continue
+        probability = reader.probability(span)
+        candidates.append(Candidate(text, article.id, start, end, probability,
+                                    _sentence_of(article, start, end, probability, chunk.start, chunk.end)))
+    candidates.sort(key=lambda c: -c.probability)
+    return candidates
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _EDGE:
+        start += 1
+    while end > start and text[end - 1] in _EDGE:
+        end -= 1
+    # Keep a closing bracket or quote whose opening one is inside the answer.
+    return start, end
+
+
+def _sentence_of(article: Article, start: int, end: int, score: float, chunk_start: int, chunk_end: int) -> SentenceHit:
+    """The sentence(s) of the chunk that hold the span, as an exact quote."""
+    spans = [s for s in sentence_spans(article.text, chunk_start, chunk_end) if s.end > start and s.start < end]
+    first, last = (spans[0].start, spans[-1].end) if spans else (start, end)
+    first, last = min(first, start), max(last, end)
+    return SentenceHit(article.id, first, last, article.text[first:last], score, 0.0, 0.0, 0)
+
+
+def decide(question: str, candidates: list[Candidate], articles: dict[str, Article],
+           settings: ReaderSettings) -> Candidate | None:
+    """The answer, or None when the evidence does not state what was asked.
+
+    Answerable needs a calibrated probability above the threshold, and the names, numbers and
+    years the question gives must be in the answer's article: a confident span about another
+    town or another year answers a different question."""
+    for candidate in candidates[:1]:
+        if candidate.probability < settings.answer_threshold:
+            return None
+        if not question_is_supported(question, articles[candidate.article_id].text, settings):
+            return None
+        return candidate
+    return None
+
+
+_NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def question_is_supported(question: str, text: str, settings: ReaderSettings) -> bool:
+    names = asked_names(question)
+    numbers = {n.strip(",.") for n in _NUMBER.findall(question)}
+    if numbers and not all(n in text for n in numbers):
+        return False
+    if not names:
+        return True
+    present = set(words(text))
+    return sum(n in present for n in names) / len(names) >= settings.name_support
+
+
+_QUESTION_OPENERS = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how", "is", "are", "was",
+                     "were", "do", "does", "did", "has", "have", "had", "can", "could", "will", "would", "in", "on",
+                     "at", "for", "from", "to", "and", "name", "tell", "list", "should", "the", "a", "an"}
+
+
+def asked_names(question: str) -> set[str]:
+    """Words the question capitalises (past its first word): the names it already gives."""
+    tokens = re.findall(r"[\w’'-]+", question)
+    named = [t for i, t in enumerate(tokens) if (i > 0 or t.lower() not in _QUESTION_OPENERS)
+             and any(c.isupper() for c in t) and t.lower() not in _QUESTION_OPENERS]
+    return {w for t in named for w in words(t) if len(w) > 1}
+
+
+def conflicting(best: Candidate, candidates: list[Candidate], settings: ReaderSettings) -> Candidate | None:
+    """Another source stating the same fact with a different value in the asked slot.
+
+    Only a sentence from another article that says nearly the same thing (its content words,
+    answers left out, largely shared) and is itself a confident answer counts: two articles
+    about different products or events never make a conflict."""
+    best_words = set(words(best.text))
+    best_terms = set(content_terms(best.sentence.text)) - set(content_terms(best.text))
+    for other in candidates[1:]:
+        if other.probability < settings.answer_threshold:
+            break
+        if other.article_id == best.article_id or best_words & set(words(other.text)):
+            continue
+        other_terms = set(content_terms(other.sentence.text)) - set(content_terms(other.text))
+        shared = len(best_terms & other_terms) / max(1, min(len(best_terms), len(other_terms)))
+        if shared >= settings.conflict_similarity:
+            return other
+    return None
+
+
+def compose(kind_type: str, best: Candidate, conflict: Candidate | None) -> tuple[list[tuple[str, int]], list[SentenceHit]]:
+    """The lead as (text, quote it cites) parts, and the quotes: the answer itself, then the one
+    sentence that states it; a conflict adds the other source."""
+    lead = best.text[0].upper() + best.text[1:] if kind_type == "why" else best.text
+    parts = [(lead, 0)]
+    quotes = [best.sentence]
+    if conflict is not None:
+        parts.append((f"The sources disagree: others say {conflict.text}", 1))
+        quotes.append(conflict.sentence)
+    return parts, quotes

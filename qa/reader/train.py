@@ -1,0 +1,303 @@
+"""Fit the reader: ``python -m qa.train`` regenerates qa/models/reader.npz and its report.
+
+Fitted only on SQuAD 2.0 *training* questions (../shared/data/squad-v2-train), which no evaluation
+set contains. One of its articles is held out: the report's figures and the answerability
+calibration come from it, never from data the adapters saw. Every number that shapes the fit is
+a field of ``TrainConfig``, written into the model file and the report.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.reader.decode import FEATURES, answer_features, best_spans
+from qa.reader.features import Window, load_tokenizer, make_windows, pad
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
+REPORT_FILE = MODEL_FILE.with_name("reader-report.md")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    data: str = "../shared/data/squad-v2-train/train-v2.0-first10.json"
+    held_out_article: str = "Solar_energy"
+    rank: int = 16
+    alpha: float = 32.0
+    dropout: float = 0.1
+    max_length: int = 256
+    stride: int = 128
+    max_answer_tokens: int = 30
+    # Share of answerable questions also shown with another paragraph of their article, as a
+    # no-answer example: what the reader meets when retrieval hands it a related passage.
+    negative_rate: float = 0.6
+    epochs: float = 2.0
+    batch_size: int = 16
+    learning_rate: float = 6e-4
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    minutes: float = 45.0  # the fit stops (with the schedule finished early) past this budget
+    seed: int = 13
+    threads: int = 2
+
+
+@dataclass
+class Example:
+    question: str
+    passage: str
+    answer: tuple[int, int] | None  # character span in the passage, None for no answer
+    golds: tuple[str, ...]
+    article: str
+
+
+def read_squad(path: Path) -> list[tuple[str, list[dict]]]:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    return [(a["title"], a["paragraphs"]) for a in data]
+
+
+def examples_for(articles: list[tuple[str, list[dict]]], negative_rate: float, rng: random.Random) -> list[Example]:
+    examples: list[Example] = []
+    for title, paragraphs in articles:
+        for p_index, paragraph in enumerate(paragraphs):
+            context = paragraph["context"]
+            for qa in paragraph["qas"]:
+                answers = [] if qa.get("is_impossible") else qa["answers"]
+                golds = tuple(dict.fromkeys(a["text"] for a in answers))
+                span = (answers[0]["answer_start"], answers[0]["answer_start"] + len(answers[0]["text"])) if answers else None
+                examples.append(Example(qa["question"], context, span, golds, title))
+                if answers and len(paragraphs) > 1 and rng.random() < negative_rate:
+                    other = paragraphs[rng.choice([i for i in range(len(paragraphs)) if i != p_index])]["context"]
+                    if not any(g.lower() in other.lower() for g in golds):
+                        examples.append(Example(qa["question"], other, None, (), title))
+    return examples
+
+
+def label_window(window: Window, answer: tuple[int, int] | None) -> tuple[int, int]:
+    """Token positions of the answer inside the window, or (0, 0) ([CLS]) when it is not all there."""
+    if answer is None:
+        return 0, 0
+    start_char, end_char = answer
+    inside = np.where(window.offsets[:, 0] >= 0)[0]
+    if not len(inside):
+        return 0, 0
+    first, last = window.offsets[inside[0], 0], window.offsets[inside[-1], 1]
+    if start_char < first or end_char > last:
+        return 0, 0
+    start = next(i for i in inside if window.offsets[i, 1] > start_char)
+    end = next(i for i in reversed(inside) if window.offsets[i, 0] < end_char)
+    return (int(start), int(end)) if end >= start else (0, 0)
+
+
+def build_windows(tokenizer, examples: list[Example], config: TrainConfig):
+    windows, labels, owners = [], [], []
+    for e_index, example in enumerate(examples):
+        for window in make_windows(tokenizer, example.question, [example.passage], config.max_length, config.stride):
+            windows.append(window)
+            labels.append(label_window(window, example.answer))
+            owners.append(e_index)
+    return windows, np.asarray(labels, dtype=np.int64), owners
+
+
+def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
+    import torch
+
+    from qa.reader.network import adapted_net, save_weights
+    from index.embedding import resolve_model
+
+    torch.manual_seed(config.seed)
+    torch.set_num_threads(config.threads)
+    rng = random.Random(config.seed)
+    model_path = resolve_model("all-MiniLM-L6-v2")
+    tokenizer = load_tokenizer(str(model_path))
+    articles = read_squad(Path(config.data))
+    fit_articles = [a for a in articles if a[0] != config.held_out_article]
+    held_articles = [a for a in articles if a[0] == config.held_out_article]
+    train_examples = examples_for(fit_articles, config.negative_rate, rng)
+    held_examples = examples_for(held_articles, config.negative_rate, random.Random(config.seed + 1))
+    windows, labels, _ = build_windows(tokenizer, train_examples, config)
+    print(f"{len(train_examples)} training examples -> {len(windows)} windows; "
+          f"{sum(e.answer is None for e in train_examples)} without an answer", flush=True)
+
+    net = adapted_net(model_path, config.rank, config.alpha, config.dropout)
+    trainable = [p for p in net.parameters() if p.requires_grad]
+    print(f"trainable parameters: {sum(p.numel() for p in trainable):,}", flush=True)
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
+    steps = math.ceil(len(windows) / config.batch_size * config.epochs)
+    warmup = max(1, int(steps * config.warmup))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
+    started = time.time()
+    step = 0
+    net.train()
+    while step < steps:
+        # Batches of similar length waste little on padding; their order is shuffled.
+        order = sorted(range(len(windows)), key=lambda i: (len(windows[i].ids), rng.random()))
+        batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+        rng.shuffle(batches)
+        for batch in batches:
+            if step >= steps or (time.time() - started) / 60 > config.minutes:
+                step = steps
+                break
+            feeds = {k: torch.from_numpy(v) for k, v in pad([windows[i] for i in batch]).items()}
+            start_logits, end_logits, answerable = net(**feeds)
+            # Only passage tokens and [CLS] (no answer) can be predicted.
+            allowed = feeds["token_type_ids"].bool() & feeds["attention_mask"].bool()
+            allowed[:, 0] = True
+            allowed &= ~_last_token(feeds["attention_mask"])
+            start_logits = start_logits.masked_fill(~allowed, -1e4)
+            end_logits = end_logits.masked_fill(~allowed, -1e4)
+            target = torch.from_numpy(labels[batch])
+            has_answer = (target[:, 0] > 0).float()
+            loss = (torch.nn.functional.cross_entropy(start_logits, target[:, 0])
+                    + torch.nn.functional.cross_entropy(end_logits, target[:, 1])) / 2
+            loss = loss + 0.5 * torch.nn.functional.binary_cross_entropy_with_logits(answerable, has_answer)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            step += 1
+            if step % 50 == 0:
+                print(f"step {step}/{steps} loss {loss.item():.3f} {(time.time() - started) / 60:.1f} min", flush=True)
+    minutes = (time.time() - started) / 60
+    net.eval()
+    held = evaluate(net, tokenizer, held_examples, config)
+    meta = {"config": asdict(config), "calibration": held.pop("calibration"), "steps": step,
+            "train_minutes": round(minutes, 1), "held_out": held, "training_examples": len(train_examples),
+            "training_windows": len(windows)}
+    meta.update(rank=config.rank, alpha=config.alpha, max_length=config.max_length, stride=config.stride,
+                max_answer_tokens=config.max_answer_tokens)
+    save_weights(net, out, meta)
+    write_report(meta, out.with_name("reader-report.md"), out)
+    return meta
+
+
+def _last_token(mask):
+    """The final [SEP] of each row (the position before padding starts)."""
+    import torch
+
+    last = mask.sum(1) - 1
+    result = torch.zeros_like(mask, dtype=torch.bool)
+    result[torch.arange(mask.shape[0]), last] = True
+    return result
+
+
+def evaluate(net, tokenizer, examples: list[Example], config: TrainConfig) -> dict:
+    """Held-out figures (paragraph given) and the answerability calibration fitted on them."""
+    import torch
+
+    from eval.metrics import exact_match, token_f1
+
+    windows, _, owners = build_windows(tokenizer, examples, config)
+    outputs = []
+    with torch.no_grad():
+        for begin in range(0, len(windows), 32):
+            batch = windows[begin:begin + 32]
+            feeds = {k: torch.from_numpy(v) for k, v in pad(batch).items()}
+            s, e, a = net(**feeds)
+            outputs.extend(zip(s.numpy(), e.numpy(), a.numpy()))
+    best: dict[int, tuple] = {}
+    for window, owner, (s, e, a) in zip(windows, owners, outputs):
+        spans = best_spans(window, s, e, float(a), config.max_answer_tokens, top=1)
+        if spans and (owner not in best or spans[0].score > best[owner].score):
+            best[owner] = spans[0]
+    features, targets, f1s, ems = [], [], [], []
+    for index, example in enumerate(examples):
+        span = best.get(index)
+        if span is None:
+            continue
+        features.append(answer_features(span))
+        targets.append(example.answer is not None)
+        if example.answer is not None:
+            text = example.passage[span.start:span.end]
+            f1s.append(token_f1(text, example.golds))
+            ems.append(exact_match(text, example.golds))
+    x, y = np.asarray(features), np.asarray(targets, dtype=np.float64)
+    weights = fit_logistic(x, y)
+    probability = 1 / (1 + np.exp(-(x @ weights[:-1] + weights[-1])))
+    return {
+        "questions": len(examples), "answerable": int(y.sum()), "f1_answerable": round(float(np.mean(f1s)), 4),
+        "exact_match_answerable": round(float(np.mean(ems)), 4),
+        "answerability_auc": round(auc(probability, y), 4),
+        "answerability_accuracy_at_half": round(float(np.mean((probability >= 0.5) == (y == 1))), 4),
+        "calibration": {"features": list(FEATURES), "weights": [round(float(w), 6) for w in weights]},
+    }
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, iterations: int = 3000) -> np.ndarray:
+    """Plain L2-regularised logistic regression by Newton steps (a few features, no sklearn needed)."""
+    design = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(design.shape[1])
+    for _ in range(iterations):
+        p = 1 / (1 + np.exp(-design @ w))
+        gradient = design.T @ (p - y) + l2 * np.r_[w[:-1], 0]
+        hessian = design.T @ (design * (p * (1 - p))[:, None]) + l2 * np.eye(len(w))
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    positives = labels == 1
+    n_pos, n_neg = positives.sum(), (~positives).sum()
+    if not n_pos or not n_neg:
+        return float("nan")
+    return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def write_report(meta: dict, path: Path, model: Path) -> None:
+    held = meta["held_out"]
+    lines = [
+        "# Reader model report",
+        "",
+        f"Written by `python -m qa.train`; model file `{model.name}` ({model.stat().st_size / 1e6:.2f} MB).",
+        "Fitted on SQuAD 2.0 training questions only; figures below are on the held-out article "
+        f"`{meta['config']['held_out_article']}` (paragraph given, with no-answer pairings), never seen in training.",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| training examples / windows | {meta['training_examples']} / {meta['training_windows']} |",
+        f"| optimiser steps / minutes | {meta['steps']} / {meta['train_minutes']} |",
+        f"| held-out questions (with an answer) | {held['questions']} ({held['answerable']}) |",
+        f"| F1 / exact match, answerable | {held['f1_answerable']:.3f} / {held['exact_match_answerable']:.3f} |",
+        f"| answerability AUC | {held['answerability_auc']:.3f} |",
+        f"| answerability accuracy at p = 0.5 | {held['answerability_accuracy_at_half']:.3f} |",
+        "",
+        "Calibration (logistic regression over " + ", ".join(meta["calibration"]["features"]) + " + bias): "
+        + ", ".join(f"{w:g}" for w in meta["calibration"]["weights"]),
+        "",
+        "Configuration:",
+        "",
+        "```json",
+        json.dumps(meta["config"], indent=2),
+        "```",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m qa.train", description=__doc__.splitlines()[0])
+    defaults = TrainConfig()
+    for field, value in asdict(defaults).items():
+        parser.add_argument(f"--{field.replace('_', '-')}", type=type(value), default=value)
+    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    args = vars(parser.parse_args(argv))
+    out = args.pop("out")
+    meta = train(TrainConfig(**args), out)
+    print(json.dumps(meta["held_out"], indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The reader's stages on hand-made inputs: windows and offsets, span decoding, the answerable
+decision, conflicts and composition. Real code throughout; the model itself is tested end to end
+in test_assistant.py."""
+import numpy as np
+import pytest
+
+from index.articles import Article
+from index.embedding import resolve_model
+from index.retrieve import SentenceHit
+from qa.reader.decode import best_spans
+from qa.reader.features import load_tokenizer, make_windows, pad
+from qa.reader.pipeline import Candidate, asked_names, compose, conflicting, decide, question_is_supported
+from qa.reader.train import label_window
+from qa.settings import ReaderSettings
+
+SETTINGS = ReaderSettings()
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return load_tokenizer(resolve_model(None))
+
+
+def candidate(text, sentence, probability, article="a.txt", offset=0):
+    start = sentence.index(text)
+    hit = SentenceHit(article, offset, offset + len(sentence), sentence, probability, 0.0, 0.0, 0)
+    return Candidate(text, article, offset + start, offset + start + len(text), probability, hit)
+
+
+def test_windows_cover_the_passage_with_overlap_and_exact_offsets(tokenizer):
+    passage = " ".join(f"word{i} is here." for i in range(200))
+    windows = make_windows(tokenizer, "Where is word7?", [passage], max_length=64, stride=16)
+    assert len(windows) > 5 and all(len(w.ids) <= 64 for w in windows)
+    covered = set()
+    for w in windows:
+        inside = w.offsets[w.offsets[:, 0] >= 0]
+        covered.update(range(int(inside[0, 0]), int(inside[-1, 1])))
+        for start, end in inside:  # every token maps to its own text
+            assert passage[start:end].strip() and passage[start:end] in passage
+    assert covered >= set(range(len(passage.rstrip(".")) - 1))
+    batch = pad(windows)
+    assert batch["input_ids"].shape == batch["attention_mask"].shape == (len(windows), max(len(w.ids) for w in windows))
+
+
+def test_training_labels_point_at_the_answer_tokens_or_at_cls(tokenizer):
+    passage = "The harbour of Town17 was rebuilt by mayor Person17 in 2003."
+    window = make_windows(tokenizer, "Who rebuilt the harbour?", [passage], 64, 16)[0]
+    answer = (passage.index("Person17"), passage.index("Person17") + len("Person17"))
+    start, end = label_window(window, answer)
+    assert passage[window.offsets[start, 0]:window.offsets[end, 1]] == "Person17"
+    assert label_window(window, None) == (0, 0)
+
+
+def test_decoding_returns_the_highest_span_within_the_passage(tokenizer):
+    passage = "Mayor Person17 rebuilt the harbour in 2003."
+    window = make_windows(tokenizer, "Who rebuilt it?", [passage], 64, 16)[0]
+    n = len(window.ids)
+    starts, ends = np.full(n, -5.0), np.full(n, -5.0)
+    target = int(np.where(window.offsets[:, 0] == passage.index("Person17"))[0][0])
+    starts[target], ends[target + 2] = 4.0, 3.0  # "Person17" is several word pieces
+    starts[1] = 9.0  # a question token must never be chosen
+    spans = best_spans(window, starts, ends, 0.5, max_answer_tokens=10)
+    assert passage[spans[0].start:spans[0].end].startswith("Person")
+    assert spans[0].score == 7.0 and spans[0].null == starts[0] + ends[0]
+
+
+def test_names_the_question_gives_must_be_in_the_answers_article():
+    text = "Kirkcaldy is a town in Fife. The town hall opened in 1956."
+    assert asked_names("What is the population of Kirkcaldy?") == {"kirkcaldy"}
+    assert question_is_supported("When did the Kirkcaldy town hall open?", text, SETTINGS)
+    assert not question_is_supported("When did the Glasgow town hall open?", text, SETTINGS)
+    assert not question_is_supported("What happened in Kirkcaldy in 1999?", text, SETTINGS)
+
+
+def test_decide_abstains_below_the_threshold_and_on_unsupported_names():
+    sentence = "The harbour of Town14 was rebuilt by mayor Person14 in 2003."
+    articles = {"a.txt": Article("a.txt", "t", sentence)}
+    sure = candidate("Person14", sentence, 0.9)
+    assert decide("Who rebuilt the harbour of Town14?", [sure], articles, SETTINGS) is sure
+    assert decide("Who rebuilt the harbour of Town17?", [sure], articles, SETTINGS) is None
+    assert decide("Who rebuilt the harbour?", [candidate("Person14", sentence, 0.1)], articles, SETTINGS) is None
+    assert decide("Who rebuilt the harbour?", [], articles, SETTINGS) is None
+
+
+def test_conflicts_need_another_source_saying_the_same_thing_otherwise():
+    tampa = candidate("Tampa, Florida", "The game was played on February 7, 2021, at Raymond James Stadium in Tampa, Florida.", 0.9)
+    glendale = candidate("Glendale, Arizona",
+                         "The game was played on February 7, 2021, at Raymond James Stadium in Glendale, Arizona.", 0.8,
+                         article="b.txt")
+    other_story = candidate("5000 yen", "The games for the Nintendo console will cost about 5000 yen in Japan.", 0.85,
+                            article="c.txt")
+    same_article = candidate("Glendale, Arizona", glendale.sentence.text, 0.8)
+    assert conflicting(tampa, [tampa, glendale], SETTINGS) is glendale
+    assert conflicting(tampa, [tampa, other_story], SETTINGS) is None
+    assert conflicting(tampa, [tampa, same_article], SETTINGS) is None
+    weak = candidate("Glendale, Arizona", glendale.sentence.text, 0.1, article="b.txt")
+    assert conflicting(tampa, [tampa, weak], SETTINGS) is None
+
+
+def test_composition_leads_with_the_answer_then_quotes_its_sentence():
+    best = candidate("because the military had perpetrated massacres",
+                     "He said he defected because the military had perpetrated massacres.", 0.9)
+    parts, quotes = compose("why", best, None)
+    assert parts == [("Because the military had perpetrated massacres", 0)]
+    assert quotes == [best.sentence]
+    other = candidate("Glendale", "It was played in Glendale.", 0.8, article="b.txt")
+    parts, quotes = compose("where", candidate("Tampa", "It was played in Tampa.", 0.9), other)
+    assert parts[1] == ("The sources disagree: others say Glendale", 1) and quotes[1] is other.sentence
