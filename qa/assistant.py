@@ -93,6 +93,18 @@ class Assistant:
                 return assistant
         return cls.from_directory(settings=settings)
 
+    @classmethod
+    def from_llama_index(cls, documents, corpus_dir: str | os.PathLike | None = None, settings: Settings | None = None,
+                         progress: Progress | None = None) -> "Assistant":
+        """Index llama-index ``Document``s or nodes (metadata title/url/date/source kept) as articles.
+
+        They are written as JSON records into ``corpus_dir`` (new, empty, or written by this before), by
+        default a cache folder named after the documents; ids depend only on each text, so they are stable.
+        """
+        from qa.llama_index_adapters import write_corpus
+
+        return cls.from_directory(write_corpus(documents, corpus_dir), settings=settings, progress=progress)
+
     def warm_up(self) -> None:
         """Load the embedding model and the reader now rather than on the first question."""
         self._live.retriever.embed_query("warm up")
@@ -140,6 +152,19 @@ class Assistant:
         from qa.conversation import Conversation
 
         return Conversation(self)
+
+    def as_query_engine(self, *, callback_manager=None, **settings):
+        """A llama-index ``BaseQueryEngine``: ``query``/``aquery`` give this assistant's answers as a
+        ``Response`` with one source node per citation; ``settings`` override answer settings (top_k, ...)."""
+        from qa.llama_index_adapters import AssistantQueryEngine
+
+        return AssistantQueryEngine(self, callback_manager, **settings)
+
+    def as_retriever(self, k: int | None = None, *, callback_manager=None):
+        """A llama-index ``BaseRetriever`` over the hybrid retrieval, nodes carrying article offsets."""
+        from qa.llama_index_adapters import AssistantRetriever
+
+        return AssistantRetriever(self, k, callback_manager)
 
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
