@@ -18,7 +18,8 @@ from eval.suites import Suite, SuiteError, custom_suite, known_names, suites_for
 from qa import QAError, Settings
 
 DEFAULT_OUT = Path("eval/reports/latest")
-PRINTED = [("accuracy", "acc"), ("citation_validity", "cite"), ("grounded_rate", "grnd"), ("f1", "F1"),
+PRINTED = [("accuracy", "acc"), ("lead_accuracy", "lead"), ("wrong_confident_rate", "wrongC"),
+           ("citation_validity", "cite"), ("grounded_rate", "grnd"), ("f1", "F1"),
            ("contains", "cont"), ("evidence_recall", "evR"), ("hit_at_k", "hit@k"), ("abstention_recall", "abstR"),
            ("false_abstention_rate", "fAbst"), ("latency_p95_ms", "p95ms")]
 

@@ -34,6 +34,26 @@ def _f1(prediction: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+# A citation marker as answers write them: "[2]", "[1, 3]", with the space before it.
+_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+_WORD = re.compile(r"\w")
+
+
+def strip_markers(text: str) -> str:
+    """The answer text without its citation markers (and without trailing full stops)."""
+    return _MARKER.sub("", text).strip(" .")
+
+
+def lead(text: str) -> str:
+    """What a user reads first: the text before the first citation marker (all of it without one)."""
+    return _MARKER.split(text, maxsplit=1)[0].strip()
+
+
+def word_count(text: str) -> int:
+    """Words of the answer text, markers and bare punctuation left out."""
+    return sum(1 for token in strip_markers(text).split() if _WORD.search(token))
+
+
 def contains_answer(text: str, golds: tuple[str, ...] | list[str]) -> float:
     """Whether any gold answer appears (normalised, on word boundaries) in the text."""
     haystack = f" {normalize(text)} "

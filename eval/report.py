@@ -12,14 +12,15 @@ from eval.summary import Summary, by_type, summarize
 SCHEMA_VERSION = 1
 # Columns of the summary and per-type tables, in order.
 TABLE_METRICS = [
-    ("accuracy", "acc"), ("citation_validity", "cite ok"), ("grounded_rate", "grounded"),
+    ("accuracy", "acc"), ("lead_accuracy", "lead acc"), ("right_rate", "right"), ("wrong_confident_rate", "wrong conf"),
+    ("silent_rate", "silent"), ("false_conflict_rate", "false confl"), ("answer_words", "words"), ("citation_validity", "cite ok"), ("grounded_rate", "grounded"),
     ("unsupported_claim_rate", "unsup"), ("llm_faithfulness", "LLM faith"), ("exact_match", "EM"), ("f1", "F1"), ("contains", "contains"),
     ("evidence_precision", "ev P"), ("evidence_recall", "ev R"), ("hit_at_k", "hit@k"), ("mrr", "MRR"),
     ("abstention_precision", "abst P"), ("abstention_recall", "abst R"), ("false_abstention_rate", "false abst"),
     ("followup_accuracy", "follow-up"), ("conflict_rate", "conflict"), ("latency_p95_ms", "p95 ms"),
 ]
 # Higher-is-better rates only, so one colour scale reads the same way in every column.
-CHART_METRICS = ["citation_validity", "grounded_rate", "accuracy", "contains", "f1", "evidence_recall", "hit_at_k",
+CHART_METRICS = ["citation_validity", "grounded_rate", "accuracy", "lead_accuracy", "right_rate", "contains", "f1", "evidence_recall", "hit_at_k",
                  "abstention_recall"]
 
 

@@ -6,7 +6,6 @@ assistant over the evaluated collection), so an answerer cannot vouch for its ow
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Protocol
@@ -77,7 +76,15 @@ class Result:
     reciprocal_rank: float | None = None
     conflict_surfaced: bool | None = None
     false_answer_only: bool | None = None
+    lead: str | None = None
+    lead_correct: bool | None = None
+    false_conflict: bool | None = None
+    answer_words: int | None = None
     correct: bool = False
+    # The three outcomes a user sees, one of them true: right (a correct lead, or silence on an
+    # unanswerable question), wrong and confident, or silent on an answerable question.
+    right: bool = False
+    wrong_confident: bool = False
     failures: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -189,12 +196,19 @@ def _score_grounding(result: Result, answer: Answer, semantic: bool, judge: Judg
 
 
 def _score_answer(result: Result, item: Item, answer: Answer) -> None:
+    if not answer.abstained:
+        result.lead = metrics.lead(answer.text)
+        result.answer_words = metrics.word_count(answer.text)
+        if not item.false_answers:  # only RGB plants conflicting sources; anywhere else a conflict is invented
+            result.false_conflict = bool(answer.conflicts)
     if not item.answerable:
         return
     if answer.abstained:
         result.exact_match = result.f1 = result.contains = 0.0
+        result.lead_correct = False
         return
-    prediction = answer.short_answer or _strip_markers(answer.text)
+    result.lead_correct = metrics.contains_answer(result.lead, item.answers) > 0
+    prediction = answer.short_answer or metrics.strip_markers(answer.text)
     result.exact_match = metrics.exact_match(prediction, item.answers)
     result.f1 = metrics.token_f1(prediction, item.answers)
     result.contains = metrics.contains_answer(answer.text, item.answers)
@@ -204,10 +218,6 @@ def _score_answer(result: Result, item: Item, answer: Answer) -> None:
         has_false = metrics.contains_answer(said, item.false_answers) > 0
         result.conflict_surfaced = bool(answer.conflicts) and has_false and has_true
         result.false_answer_only = has_false and not has_true
-
-
-def _strip_markers(text: str) -> str:
-    return re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", text).strip(" .")
 
 
 def _score_evidence(result: Result, answer: Answer, gold: list[Span]) -> None:
@@ -228,12 +238,18 @@ def _verdict(result: Result, item: Item) -> None:
         result.correct = not result.abstained and bool(result.contains) and not result.false_answer_only
     else:
         result.correct = result.abstained
+    result.right = bool(result.lead_correct) if item.answerable else result.abstained
+    result.wrong_confident = not result.abstained and not result.right
     if result.error:
         result.failures.append(f"error: {result.error}")
     if not result.citation_valid:
         result.failures.append("invalid citation (quote differs from the article at its offsets)")
     if result.grounded is False:
         result.failures.append("answer text not supported by its cited quotes")
+    if result.false_conflict:
+        result.failures.append("claims the sources disagree, but none of them conflict")
+    if item.answerable and not result.abstained and not result.lead_correct:
+        result.failures.append(f"the lead (text before the first [n]) gives no gold answer: {result.lead!r}")
     if result.correct:
         return
     if not item.answerable:

@@ -13,6 +13,7 @@ from eval.runner import Result
 # Metrics where lower is better; the gate reads these as maxima, every other one as a minimum.
 LOWER_IS_BETTER = frozenset({
     "unsupported_claim_rate", "false_abstention_rate", "silent_false_answer_rate", "latency_p50_ms", "latency_p95_ms",
+    "wrong_confident_rate", "silent_rate", "false_conflict_rate", "answer_words",
 })
 
 
@@ -22,6 +23,12 @@ class Summary:
     answerable: int
     unanswerable: int
     accuracy: float | None
+    lead_accuracy: float | None
+    right_rate: float | None
+    wrong_confident_rate: float | None
+    silent_rate: float | None
+    false_conflict_rate: float | None
+    answer_words: float | None
     citation_validity: float | None
     grounded_rate: float | None
     unsupported_claim_rate: float | None
@@ -65,6 +72,12 @@ def summarize(results: list[Result]) -> Summary:
     return Summary(
         questions=len(results), answerable=len(answerable), unanswerable=len(unanswerable),
         accuracy=_share(r.correct for r in results),
+        lead_accuracy=_share(r.lead_correct for r in answerable),
+        right_rate=_share(r.right for r in results),
+        wrong_confident_rate=_share(r.wrong_confident for r in results),
+        silent_rate=_share(r.answerable and r.abstained for r in results),
+        false_conflict_rate=_share(r.false_conflict for r in results if r.false_conflict is not None),
+        answer_words=percentile([r.answer_words for r in results if r.answer_words is not None], 50),
         citation_validity=_share(c.valid for c in citations),
         grounded_rate=_share(r.grounded for r in answered),
         unsupported_claim_rate=_share(not c["supported"] for c in claims),

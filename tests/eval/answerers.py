@@ -134,3 +134,18 @@ class RandomPassage(Broken):
         answer.citations = [Citation(1, article, article, start, start + len(quote), quote, 0.5, "")]
         answer.text, answer.short_answer = f"{quote} [1]", None
         return answer
+
+
+class ConfidentWrongLead(Broken):
+    """Opens with a confident, quoted but wrong lead; the right answer only follows further down.
+
+    The lead is the first words of the cited quote, so it is grounded; the gold answer is still in
+    the text and the short answer is kept: only the metrics that read the lead can tell.
+    """
+
+    def alter(self, answer: Answer) -> Answer:
+        if answer.abstained or not answer.citations:
+            return answer
+        first = answer.citations[0]
+        answer.text = f"{' '.join(first.quote.split()[:3])} [{first.n}]. {answer.text}"
+        return answer

@@ -7,8 +7,8 @@ from eval.report import DatasetRun, Report, write_reports
 from eval.runner import run
 from eval.suites import REPO, SEED_QUESTIONS
 from eval.summary import summarize
-from tests.eval.answerers import (AlwaysAbstains, NeverAbstains, RandomPassage, Recorded, ShiftedQuotes,
-                                  UnquotedText)
+from tests.eval.answerers import (AlwaysAbstains, ConfidentWrongLead, NeverAbstains, RandomPassage, Recorded,
+                                  ShiftedQuotes, UnquotedText)
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +41,8 @@ def test_real_assistant_passes_the_gate(real_results):
     (NeverAbstains, "abstention_recall"),
     (AlwaysAbstains, "false_abstention_rate"),
     (RandomPassage, "evidence_precision"),
+    (ConfidentWrongLead, "lead_accuracy"),
+    (ConfidentWrongLead, "wrong_confident_rate"),
 ])
 def test_each_broken_answerer_fails_the_gate_on_its_metric(broken, metric, recorded, seed_assistant, real_results):
     answerer = broken(recorded, seed_assistant) if broken is RandomPassage else broken(recorded)
@@ -51,6 +53,11 @@ def test_each_broken_answerer_fails_the_gate_on_its_metric(broken, metric, recor
 def test_random_passages_also_lose_recall_and_correctness(recorded, seed_assistant, real_results):
     results = run(ITEMS, RandomPassage(recorded, seed_assistant), seed_assistant, semantic=False)
     assert {"evidence_recall", "contains"} <= failed_metrics(results)
+
+
+def test_a_wrong_lead_passes_the_old_answer_metrics_and_fails_only_the_lead_ones(recorded, seed_assistant):
+    results = run(ITEMS, ConfidentWrongLead(recorded), seed_assistant, semantic=False)
+    assert failed_metrics(results) == {"lead_accuracy", "wrong_confident_rate", "right_rate"}
 
 
 def test_reports_name_every_failure(real_results, tmp_path):

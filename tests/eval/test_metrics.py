@@ -1,4 +1,6 @@
 """Scoring primitives, checked on hand-made cases."""
+from dataclasses import replace
+
 import pytest
 
 from eval import metrics
@@ -6,6 +8,8 @@ from eval.gate import GateError, check, load_thresholds
 from eval.grounding import lexical_support, score_claims, split_claims
 from eval.items import Item, ItemError, item_from_dict
 from eval.metrics import Span
+from eval.runner import run
+from qa import Answer, QAError
 from eval.sampling import sample
 from eval.summary import summarize
 
@@ -114,3 +118,98 @@ def test_gate_reads_maxima_and_minima_and_rejects_unknown_metrics(tmp_path):
     path.write_text("[default]\naccuracy_typo = 1\n")
     with pytest.raises(GateError, match="accuracy_typo"):
         load_thresholds(path)
+
+
+def test_lead_is_the_text_before_the_first_marker():
+    assert metrics.lead("four [1]. The four Britons were held for three years [1].") == "four"
+    assert metrics.lead("Paddington Green police station [1, 2]; others say US [3].") == "Paddington Green police station"
+    assert metrics.lead("[1] Held for three years.") == ""
+    assert metrics.lead("No citation at all.") == "No citation at all."
+    assert metrics.word_count("Turkey [2].\n\nHe fled to Turkey. [1] [2] — and stayed [3].") == 7
+
+
+class Scripted:
+    """An answerer whose answers are written by hand, one per question."""
+
+    def __init__(self, answers: dict[str, Answer]):
+        self.answers = answers
+
+    def ask(self, question: str) -> Answer:
+        return self.answers[question]
+
+    def conversation(self):
+        return self
+
+
+class NoArticles:
+    """A corpus with no articles: the scripted answers cite nothing and the items carry no evidence."""
+
+    def article(self, article_id: str):
+        raise QAError(f"no article {article_id}")
+
+    def articles(self) -> list:
+        return []
+
+
+def scored(cases: list[tuple[Item, str | None, list[str]]]):
+    """Runs hand-written answers (None: abstained) through the real scoring."""
+    answers = {item.question: Answer(item.question, text or "The articles don't say.", abstained=text is None,
+                                     conflicts=conflicts)
+               for item, text, conflicts in cases}
+    return run([item for item, _, _ in cases], Scripted(answers), NoArticles(), semantic=False)
+
+
+HELD = Item("held", "How long were the four Britons held?", ("three years", "3 years"), type="how_long")
+
+
+def test_lead_accuracy_and_the_right_wrong_silent_split():
+    results = scored([
+        (HELD, "Three years [1]. They were held at Guantanamo Bay [1].", []),
+        (replace(HELD, id="buried", question="q2"), "four [1]. The four were held for three years [1].", []),
+        (replace(HELD, id="no-lead", question="q3"), "[1] They were held for three years.", []),
+        (replace(HELD, id="silent", question="q4"), None, []),
+        (Item("u1", "What is the population of Kirkcaldy?", answerable=False), None, []),
+        (Item("u2", "How many games launch with the Xbox 2?", answerable=False), "a record 28 million hours [1].", []),
+    ])
+    assert [r.lead_correct for r in results] == [True, False, False, False, None, None]
+    assert [r.right for r in results] == [True, False, False, False, True, False]
+    assert [r.wrong_confident for r in results] == [False, True, True, False, False, True]
+    s = summarize(results)
+    assert s.accuracy == pytest.approx(4 / 6)  # "contains" anywhere: the buried answers still count there
+    assert s.lead_accuracy == pytest.approx(1 / 4)
+    assert (s.right_rate, s.wrong_confident_rate, s.silent_rate) == pytest.approx((2 / 6, 3 / 6, 1 / 6))
+    assert s.right_rate + s.wrong_confident_rate + s.silent_rate == pytest.approx(1.0)
+    assert any("the lead" in f for f in results[1].failures)
+
+
+def test_false_conflicts_count_only_answered_questions_without_planted_answers():
+    results = scored([
+        (HELD, "three years [1]. The sources disagree: others say four [2].", ["four [2]"]),
+        (replace(HELD, id="plain", question="q2"), "three years [1].", []),
+        (replace(HELD, id="abstained", question="q3"), None, []),
+        (replace(HELD, id="planted", question="q4", false_answers=("five years",)),
+         "three years [1]. The sources disagree: others say five years [2].", ["five years [2]"]),
+    ])
+    assert [r.false_conflict for r in results] == [True, False, None, None]
+    assert summarize(results).false_conflict_rate == 0.5
+    assert "claims the sources disagree, but none of them conflict" in results[0].failures
+
+
+def test_answer_words_is_the_median_over_answered_questions():
+    results = scored([
+        (HELD, "three years [1].", []),
+        (replace(HELD, id="b", question="q2"), "They were held for three years [1]. Then released [2].", []),
+        (replace(HELD, id="c", question="q3"), "Three years in all [1].", []),
+        (replace(HELD, id="d", question="q4"), None, []),
+    ])
+    assert [r.answer_words for r in results] == [2, 8, 4, None]
+    assert summarize(results).answer_words == 4
+
+
+def test_lower_is_better_answer_metrics_are_gated_as_maxima(tmp_path):
+    results = scored([(Item("u", "What is the population of Kirkcaldy?", answerable=False), "28 million [1].", [])])
+    path = tmp_path / "t.toml"
+    path.write_text("[default]\nwrong_confident_rate = 0.05\nanswer_words = 45\nfalse_conflict_rate = 0.01\n"
+                    "right_rate = 0.0\n")
+    violations = check({"news": summarize(results)}, load_thresholds(path))
+    assert [str(v) for v in violations] == ["news: wrong_confident_rate = 1 > maximum 0.05"]
