@@ -78,6 +78,7 @@ class Result:
     false_answer_only: bool | None = None
     lead: str | None = None
     lead_correct: bool | None = None
+    confidence: float = 0.0
     false_conflict: bool | None = None
     answer_words: int | None = None
     correct: bool = False
@@ -170,6 +171,7 @@ def evaluate(item: Item, ask: Callable[[str], Answer], resolver: GoldResolver, s
         conflicts=list(answer.conflicts), citations=checks, claims=[],
         retrieved=[{"article": p.article, "start": p.start, "end": p.end} for p in answer.retrieved],
         latency_ms=round(latency, 1), error=error, citation_valid=all(c.valid for c in checks),
+        confidence=answer.confidence,
     )
     _score_grounding(result, answer, semantic, judge)
     _score_answer(result, item, answer)

@@ -108,5 +108,10 @@ _IRREGULAR = dict(
 
 def content_terms(text: str) -> list[str]:
     """Stemmed words minus stopwords: the unit for lexical overlap and BM25."""
-    kept = [_IRREGULAR.get(w, w) for w in words(text) if w not in STOPWORDS]
+    return stems([w for w in words(text) if w not in STOPWORDS])
+
+
+def stems(tokens: list[str]) -> list[str]:
+    """Snowball stems of lower-cased words, irregular past forms mapped to their base verb first."""
+    kept = [_IRREGULAR.get(w, w) for w in tokens]
     return _stemmer().stemWords(kept) if kept else []

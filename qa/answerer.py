@@ -14,6 +14,7 @@ import numpy as np
 from index.articles import Article
 from index.retrieve import ChunkHit, Retriever, SentenceHit
 from qa.question import QuestionKind
+from qa.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Draft:
     text: str
     quotes: list[SentenceHit]
     short_answer: str | None
+    confidence: float
     conflicts: list[str] = field(default_factory=list)
 
 
@@ -32,6 +34,8 @@ class Abstention:
 
     related: bool
     closest: list[SentenceHit]
+    # How sure the reader was of the best answer it turned down (0 when it had none).
+    confidence: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Question:
     vector: np.ndarray
     articles: dict[str, Article]
     retriever: Retriever
+    settings: Settings  # the asking assistant's, so a per-call override reaches every stage
 
 
 class Answerer(Protocol):

@@ -40,7 +40,7 @@ class Assistant:
     def __init__(self, settings: Settings, live: _Live, embedder: Embedder, problems: list[str] | None = None,
                  answerer: Answerer | None = None):
         self.settings = settings
-        self._answerer = answerer or TrainedReader(embedder.model_path, settings)
+        self._answerer = answerer or TrainedReader(embedder.model_path, settings.reader.quantized)
         self._live = live
         self._embedder = embedder
         self._write_lock = threading.Lock()
@@ -65,6 +65,9 @@ class Assistant:
         index = _load_index(settings)
         assistant = cls(settings, _Live(index, Retriever(index, embedder)), embedder, report.problems)
         assistant.last_report = report
+        prepare = getattr(assistant._answerer, "prepare", None)
+        if prepare:
+            prepare()
         return assistant
 
     @classmethod
@@ -123,14 +126,17 @@ class Assistant:
         vector = live.retriever.embed_query(query)
         hits = live.retriever.search(query, k or self.settings.top_k, vector)
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
-        decision = self._answerer.answer(Question(question, kind, hits, vector, live.index.articles, live.retriever))
+        decision = self._answerer.answer(
+            Question(question, kind, hits, vector, live.index.articles, live.retriever, self.settings))
         if isinstance(decision, Abstention):
             answer = self._abstain(question, kind.type, decision.closest, live, decision.related)
+            answer.confidence = decision.confidence
         else:
             citations = [self._citation(live, quote, n) for n, quote in enumerate(decision.quotes, start=1)]
             answer = Answer(
                 question=question, text=decision.text, abstained=False, citations=citations,
                 short_answer=decision.short_answer, question_type=kind.type, conflicts=decision.conflicts,
+                confidence=decision.confidence,
             )
         answer.retrieved = retrieved
         answer.resolved_question = question

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 # Settings that change how a question is answered over an existing index. The others (chunking, model,
 # store, corpus, limits) shape the index itself, so a query engine cannot change them.
 ANSWER_SETTINGS = frozenset({
-    "top_k", "sentence_candidates", "max_citations", "abstain_threshold", "short_answers", "max_question_chars",
+    "top_k", "sentence_candidates", "reader", "max_question_chars",
     "llm_backend", "llm_model", "llm_base_url", "llm_api_key",
 })
 # Article fields a llama-index document's metadata maps onto: the keys of index/ingest.py's JSON records.

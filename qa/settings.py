@@ -23,10 +23,17 @@ class ReaderSettings:
     name_support: float = 0.75
     # Two sources disagree only when their sentences share this much besides the answers.
     conflict_similarity: float = 0.6
+    # Other articles giving the same answer are cited too (multi-source questions), up to this many,
+    # when the reader is at least this sure of them.
+    max_corroborating: int = 2
+    corroboration_threshold: float = 0.5
     # Yes/no questions: the best sentence's support score needed to answer at all.
     yes_no_support: float = 0.55
     # int8 weights: about 2x faster than float32 on this CPU.
     quantized: bool = True
+
+    def replace(self, **changes) -> "ReaderSettings":
+        return dataclasses.replace(self, **changes)
 
 
 @dataclass(frozen=True)

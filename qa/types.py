@@ -57,6 +57,8 @@ class Answer(_Serialisable):
     # Sources that give conflicting answers to the question (e.g. two different places).
     conflicts: list[str] = field(default_factory=list)
     unsupported_sentences: list[str] = field(default_factory=list)
+    # The reader's calibrated probability that its best answer is right (also when it abstained).
+    confidence: float = 0.0
     latency_ms: float = 0.0
 
     def __str__(self) -> str:

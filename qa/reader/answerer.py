@@ -7,16 +7,15 @@ import threading
 from index.retrieve import SentenceHit
 from qa.attribution import with_attribution
 from qa.answerer import Abstention, Draft, Question
-from qa.reader.pipeline import Candidate, compose, conflicting, decide, question_is_supported, read
-from qa.settings import Settings
+from qa.reader.pipeline import compose, conflicting, corroborating, decide, described, question_is_supported, read
 
 _NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without|denied|denies|refused|rejected)\b|n['’]t\b",
                        re.IGNORECASE)
 
 
 class TrainedReader:
-    def __init__(self, model_path: str, settings: Settings):
-        self.settings = settings
+    def __init__(self, model_path: str, quantized: bool = True):
+        self._quantized = quantized
         self._model_path = model_path
         self._model = None
         self._lock = threading.Lock()
@@ -27,8 +26,14 @@ class TrainedReader:
             if self._model is None:
                 from qa.reader.model import SpanReader
 
-                self._model = SpanReader(self._model_path, quantized=self.settings.reader.quantized)
+                self._model = SpanReader(self._model_path, quantized=self._quantized)
             return self._model
+
+    def prepare(self) -> None:
+        """Export the reader once (indexing time), so answering never needs torch."""
+        from qa.reader.model import ensure_reader_exported
+
+        ensure_reader_exported(self._model_path, quantized=self._quantized)
 
     def warm_up(self) -> None:
         self.model.read("Who met the envoy?", ["President Assad met the envoy in Damascus."])
@@ -36,45 +41,47 @@ class TrainedReader:
     def answer(self, question: Question) -> Draft | Abstention:
         if question.kind.type == "yes_no":
             return self._yes_no(question)
-        settings = self.settings.reader
+        settings = question.settings.reader
         candidates = read(self.model, question.text, question.hits, question.articles, settings)
         best = decide(question.text, candidates, question.articles, settings)
         if best is None:
-            related = any(question_is_supported(question.text, question.articles[c.article_id].text, settings)
+            related = any(question_is_supported(question.text, described(question.articles[c.article_id]), settings)
                           for c in candidates[:3])
-            return Abstention(related, _distinct([c.sentence for c in candidates])[:3])
+            return Abstention(related, _distinct([c.sentence for c in candidates])[:3],
+                              candidates[0].probability if candidates else 0.0)
         conflict = conflicting(best, candidates, settings)
-        parts, quotes = compose(question.kind.type, best, conflict)
-        return _cited(parts, quotes, best.text, [conflict.text] if conflict else [], question)
+        parts, quotes = compose(question.kind.type, best, conflict, corroborating(best, candidates, settings))
+        return _cited(parts, quotes, best.text, best.probability, [conflict.text] if conflict else [], question)
 
     def _yes_no(self, question: Question) -> Draft | Abstention:
         """Yes when the best sentence states what the question asks, No when it states the opposite."""
         sentences = question.retriever.sentences(question.text, question.hits, question.vector,
-                                                 self.settings.sentence_candidates) if question.hits else []
-        settings = self.settings.reader
-        if not sentences or sentences[0].score < settings.yes_no_support or not question_is_supported(
-                question.text, question.articles[sentences[0].article_id].text, settings):
-            return Abstention(bool(sentences), sentences[:3])
-        best = sentences[0]
+                                                 question.settings.sentence_candidates) if question.hits else []
+        settings = question.settings.reader
+        supporting = [s for s in sentences if s.score >= settings.yes_no_support]
+        if not supporting:
+            return Abstention(bool(sentences), sentences[:3], sentences[0].score if sentences else 0.0)
+        best = supporting[0]
         quotes = [best]
         # Comparisons across outlets ("Does X report ... while Y ...?") rest on a second source.
-        other = next((s for s in sentences[1:] if s.article_id != best.article_id
-                      and s.score >= settings.yes_no_support), None)
+        other = next((s for s in supporting[1:] if s.article_id != best.article_id), None)
         if other is not None:
             quotes.append(other)
+        if not question_is_supported(question.text, described(*{question.articles[q.article_id] for q in quotes}), settings):
+            return Abstention(True, sentences[:3], best.score)
         said = "No" if bool(_NEGATION.search(question.text)) != bool(_NEGATION.search(best.text)) else "Yes"
-        return _cited([(said, 0)], quotes, said, [], question)
+        return _cited([(said, 0)], quotes, said, best.score, [], question)
 
 
-def _cited(lead: list[tuple[str, int]], quotes: list[SentenceHit], short: str | None, conflicts: list[str],
-           question: Question) -> Draft:
+def _cited(lead: list[tuple[str, int]], quotes: list[SentenceHit], short: str | None, confidence: float,
+           conflicts: list[str], question: Question) -> Draft:
     """The lead sentences, each with the [n] of the quote it rests on, then every quote numbered in
     order; a speaker's introduction is quoted before its "he said" sentence."""
     quoted = with_attribution(quotes, question.articles)
     number = {id(q): n for n, q in enumerate(quoted, start=1)}
     head = " ".join(f"{text} [{number[id(quotes[i])]}]." for text, i in lead)
     body = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quoted, start=1))
-    return Draft(f"{head}\n\n{body}", quoted, short, conflicts)
+    return Draft(f"{head}\n\n{body}", quoted, short, round(confidence, 4), conflicts)
 
 
 def _distinct(sentences: list[SentenceHit]) -> list[SentenceHit]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
-from index.text import content_terms, sentence_spans, words
+from index.text import content_terms, sentence_spans, stems, words
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
 
@@ -49,8 +49,9 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
             continue
         seen.add(key)
         text = article.text[start:end]
-        answer_words = [w for w in words(text)]
-        if not answer_words or all(w in asked for w in answer_words):
+        answer_words = words(text)
+        # An answer never runs across a line break (headline into body, one paragraph into the next).
+        if not answer_words or all(w in asked for w in answer_words) or "\n" in text:
             continue
         probability = reader.probability(span)
         candidates.append(Candidate(text, article.id, start, end, probability,
@@ -86,13 +87,18 @@ def decide(question: str, candidates: list[Candidate], articles: dict[str, Artic
     for candidate in candidates[:1]:
         if candidate.probability < settings.answer_threshold:
             return None
-        if not question_is_supported(question, articles[candidate.article_id].text, settings):
+        if not question_is_supported(question, described(articles[candidate.article_id]), settings):
             return None
         return candidate
     return None
 
 
 _NUMBER = re.compile(r"\d[\d,.]*")
+
+
+def described(*articles: Article) -> str:
+    """What a question may name an article by: its text, and its title and source ("The Verge")."""
+    return "\n".join(f"{a.title}\n{a.source or ''}\n{a.text}" for a in articles)
 
 
 def question_is_supported(question: str, text: str, settings: ReaderSettings) -> bool:
@@ -102,8 +108,9 @@ def question_is_supported(question: str, text: str, settings: ReaderSettings) ->
         return False
     if not names:
         return True
-    present = set(words(text))
-    return sum(n in present for n in names) / len(names) >= settings.name_support
+    # Stems, so "Britons" finds "Briton" and "Gates's" finds "Gates".
+    present = set(stems(words(text)))
+    return sum(n in present for n in stems(sorted(names))) / len(names) >= settings.name_support
 
 
 _QUESTION_OPENERS = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how", "is", "are", "was",
@@ -139,13 +146,29 @@ def conflicting(best: Candidate, candidates: list[Candidate], settings: ReaderSe
     return None
 
 
-def compose(kind_type: str, best: Candidate, conflict: Candidate | None) -> tuple[list[tuple[str, int]], list[SentenceHit]]:
+def corroborating(best: Candidate, candidates: list[Candidate], settings: ReaderSettings) -> list[Candidate]:
+    """Other articles that give the same answer: a multi-source question rests on each of them."""
+    answer = set(words(best.text))
+    found: list[Candidate] = []
+    seen = {best.article_id}
+    for other in candidates[1:]:
+        if len(found) >= settings.max_corroborating or other.probability < settings.corroboration_threshold:
+            break
+        if other.article_id not in seen and answer == set(words(other.text)):
+            seen.add(other.article_id)
+            found.append(other)
+    return found
+
+
+def compose(kind_type: str, best: Candidate, conflict: Candidate | None,
+            support: list[Candidate] = ()) -> tuple[list[tuple[str, int]], list[SentenceHit]]:
     """The lead as (text, quote it cites) parts, and the quotes: the answer itself, then the one
-    sentence that states it; a conflict adds the other source."""
+    sentence that states it; other sources saying the same follow it, and a conflict adds the
+    source that says otherwise."""
     lead = best.text[0].upper() + best.text[1:] if kind_type == "why" else best.text
+    quotes = [best.sentence, *(c.sentence for c in support)]
     parts = [(lead, 0)]
-    quotes = [best.sentence]
     if conflict is not None:
-        parts.append((f"The sources disagree: others say {conflict.text}", 1))
+        parts.append((f"The sources disagree: others say {conflict.text}", len(quotes)))
         quotes.append(conflict.sentence)
     return parts, quotes

@@ -135,14 +135,15 @@ def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
     started = time.time()
     step = 0
     net.train()
-    while step < steps:
+    out_of_time = False
+    while step < steps and not out_of_time:
         # Batches of similar length waste little on padding; their order is shuffled.
         order = sorted(range(len(windows)), key=lambda i: (len(windows[i].ids), rng.random()))
         batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
         rng.shuffle(batches)
         for batch in batches:
-            if step >= steps or (time.time() - started) / 60 > config.minutes:
-                step = steps
+            out_of_time = (time.time() - started) / 60 > config.minutes
+            if step >= steps or out_of_time:
                 break
             feeds = {k: torch.from_numpy(v) for k, v in pad([windows[i] for i in batch]).items()}
             start_logits, end_logits, answerable = net(**feeds)
@@ -168,7 +169,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
     minutes = (time.time() - started) / 60
     net.eval()
     held = evaluate(net, tokenizer, held_examples, config)
-    meta = {"config": asdict(config), "calibration": held.pop("calibration"), "steps": step,
+    meta = {"config": asdict(config), "calibration": held.pop("calibration"), "steps": step, "planned_steps": steps,
             "train_minutes": round(minutes, 1), "held_out": held, "training_examples": len(train_examples),
             "training_windows": len(windows)}
     meta.update(rank=config.rank, alpha=config.alpha, max_length=config.max_length, stride=config.stride,
@@ -268,7 +269,7 @@ def write_report(meta: dict, path: Path, model: Path) -> None:
         "| figure | value |",
         "|---|---:|",
         f"| training examples / windows | {meta['training_examples']} / {meta['training_windows']} |",
-        f"| optimiser steps / minutes | {meta['steps']} / {meta['train_minutes']} |",
+        f"| optimiser steps (planned) / minutes | {meta['steps']} ({meta['planned_steps']}) / {meta['train_minutes']} |",
         f"| held-out questions (with an answer) | {held['questions']} ({held['answerable']}) |",
         f"| F1 / exact match, answerable | {held['f1_answerable']:.3f} / {held['exact_match_answerable']:.3f} |",
         f"| answerability AUC | {held['answerability_auc']:.3f} |",

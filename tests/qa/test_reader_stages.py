@@ -9,7 +9,7 @@ from index.embedding import resolve_model
 from index.retrieve import SentenceHit
 from qa.reader.decode import best_spans
 from qa.reader.features import load_tokenizer, make_windows, pad
-from qa.reader.pipeline import Candidate, asked_names, compose, conflicting, decide, question_is_supported
+from qa.reader.pipeline import Candidate, asked_names, compose, conflicting, corroborating, decide, question_is_supported
 from qa.reader.train import label_window
 from qa.settings import ReaderSettings
 
@@ -106,3 +106,13 @@ def test_composition_leads_with_the_answer_then_quotes_its_sentence():
     other = candidate("Glendale", "It was played in Glendale.", 0.8, article="b.txt")
     parts, quotes = compose("where", candidate("Tampa", "It was played in Tampa.", 0.9), other)
     assert parts[1] == ("The sources disagree: others say Glendale", 1) and quotes[1] is other.sentence
+
+
+def test_other_articles_giving_the_same_answer_are_cited_as_support():
+    best = candidate("Sam Altman", "OpenAI's board removed Sam Altman as chief executive.", 0.9)
+    again = candidate("Sam Altman", "Microsoft hired Sam Altman after his removal.", 0.7, article="b.txt")
+    same_article = candidate("Sam Altman", "Sam Altman co-founded OpenAI.", 0.8)
+    different = candidate("Satya Nadella", "Satya Nadella welcomed the hire.", 0.8, article="c.txt")
+    assert corroborating(best, [best, same_article, different, again], SETTINGS) == [again]
+    parts, quotes = compose("who", best, None, [again])
+    assert parts == [("Sam Altman", 0)] and quotes == [best.sentence, again.sentence]
