@@ -47,8 +47,9 @@ def eval_command(dataset: str, questions: Path | None, corpus: Path | None, limi
         suites = [custom_suite(questions, corpus)] if questions else suites_for(dataset)
     except (GateError, ItemError, SuiteError) as exc:
         raise click.ClickException(str(exc)) from exc
-    if not questions and dataset == "all" and len(suites) == 1:
-        click.echo(f"External data not found in {shared_data_dir()} (set QA_SHARED_DATA): only the seed set runs.", err=True)
+    skipped = [n for n in known_names()[:-1] if n not in {s.name for s in suites}]
+    if not questions and dataset == "all" and skipped:
+        click.echo(f"Skipped {', '.join(skipped)}: their data is not in {shared_data_dir()} (set QA_SHARED_DATA).", err=True)
     runs, settings = [], None
     assistants: dict[tuple[Path, Path | None], object] = {}
     for suite in suites:

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.items import Item
-from eval.sources import REPO, available_benchmarks, shared_data_dir
+from eval.sources import LOADERS, REPO, available_benchmarks, seed_files, shared_data_dir
 
-SEEDS_DIR = REPO / "seeds"
 CACHE_DIR = REPO / "eval" / ".cache"
 
 
@@ -23,15 +22,16 @@ class MixedCorpus:
     items: dict[str, list[Item]]  # benchmark name -> its questions
 
 
-def build_mixed_corpus(target: Path | None = None, data_root: Path | None = None) -> MixedCorpus | None:
-    """Write (or refresh) the mixed corpus; None when no external data is present."""
-    benchmarks = available_benchmarks(data_root or shared_data_dir())
+def build_mixed_corpus(target: Path | None = None, data_root: Path | None = None,
+                       loaders: dict = LOADERS) -> MixedCorpus | None:
+    """Write (or refresh) the seeds mixed with the ``loaders``' documents; None when none of their data is present."""
+    benchmarks = available_benchmarks(data_root or shared_data_dir(), loaders)
     if not benchmarks:
         return None
     target = target or CACHE_DIR / "benchmark"
     target.mkdir(parents=True, exist_ok=True)
     seen: dict[str, str] = {}
-    for seed in sorted(p for p in SEEDS_DIR.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for seed in seed_files():
         _write_if_changed(target / seed.name, seed.read_text(encoding="utf-8-sig"))
         seen[seed.read_text(encoding="utf-8-sig")] = seed.name
     items: dict[str, list[Item]] = {}

@@ -175,7 +175,7 @@ def evaluate(item: Item, ask: Callable[[str], Answer], resolver: GoldResolver, s
     )
     _score_grounding(result, answer, semantic, judge)
     _score_answer(result, item, answer)
-    _score_evidence(result, answer, gold_spans)
+    _score_evidence(result, item, answer, gold_spans)
     _verdict(result, item)
     return result
 
@@ -222,12 +222,14 @@ def _score_answer(result: Result, item: Item, answer: Answer) -> None:
         result.false_answer_only = has_false and not has_true
 
 
-def _score_evidence(result: Result, answer: Answer, gold: list[Span]) -> None:
+def _score_evidence(result: Result, item: Item, answer: Answer, gold: list[Span]) -> None:
     if not gold:
         return
     ranked = [Span(p.article, p.start, p.end) for p in answer.retrieved]
     scores = metrics.retrieval_scores(ranked, gold)
     result.hit, result.recall_at_k, result.reciprocal_rank = scores.hit, scores.recall, scores.reciprocal_rank
+    if not item.answerable:
+        return  # the related story of an unanswerable question: worth retrieving, wrong to cite as an answer
     cited = [Span(c.article, c.start, c.end) for c in answer.citations]
     result.evidence_recall = metrics.evidence_recall(cited, gold)
     if cited:

@@ -12,7 +12,7 @@ def test_without_external_data_all_runs_the_seed_set_and_named_sets_explain(monk
 
 
 def test_unknown_dataset_lists_the_known_ones():
-    with pytest.raises(SuiteError, match="seeds, multihop-rag, rgb, squad-v2, seeds-mixed, all"):
+    with pytest.raises(SuiteError, match="seeds, multihop-rag, rgb, squad-v2, seeds-mixed, news, all"):
         suites_for("nope")
 
 
