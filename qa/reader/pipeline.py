@@ -160,12 +160,35 @@ def corroborating(best: Candidate, candidates: list[Candidate], settings: Reader
     return found
 
 
+# Words that open a reason clause; a "why" answer inside such a clause is given as the whole clause.
+_CAUSAL = re.compile(r"\b(because( of)?|due to|as a result of|owing to|in order to|so that|in protest (at|against|over)|"
+                     r"citing|caused by|in response to)\b", re.IGNORECASE)
+# Where a reason clause stops: a sentence end, or a comma before an attribution ("..., he said").
+_CLAUSE_END = re.compile(r"[;.!?](?=[”\"’']?(\s|$))|,[”\"’']?\s+(?=(he|she|they|it|we|i)\b|([\w’'-]+\s+){0,4}"
+                         r"(said|says|saying|told|added|reported|according)\b)")
+
+
+def reason_clause(best: Candidate) -> str:
+    """For "why": the reason clause the reader's span sits in ("because ... villages"), else the span."""
+    sentence = best.sentence.text
+    start, end = best.start - best.sentence.start, best.end - best.sentence.start
+    cues = [m for m in _CAUSAL.finditer(sentence, 0, end) if m.start() <= start]
+    if not cues:
+        return best.text
+    stop = _CLAUSE_END.search(sentence, end)
+    return sentence[cues[-1].start():stop.start() if stop else len(sentence)].rstrip(" ,")
+
+
 def compose(kind_type: str, best: Candidate, conflict: Candidate | None,
             support: list[Candidate] = ()) -> tuple[list[tuple[str, int]], list[SentenceHit]]:
     """The lead as (text, quote it cites) parts, and the quotes: the answer itself, then the one
     sentence that states it; other sources saying the same follow it, and a conflict adds the
     source that says otherwise."""
-    lead = best.text[0].upper() + best.text[1:] if kind_type == "why" else best.text
+    if kind_type == "why":
+        reason = reason_clause(best)
+        lead = reason[0].upper() + reason[1:]
+    else:
+        lead = best.text
     quotes = [best.sentence, *(c.sentence for c in support)]
     parts = [(lead, 0)]
     if conflict is not None:

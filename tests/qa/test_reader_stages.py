@@ -103,6 +103,16 @@ def test_composition_leads_with_the_answer_then_quotes_its_sentence():
     parts, quotes = compose("why", best, None)
     assert parts == [("Because the military had perpetrated massacres", 0)]
     assert quotes == [best.sentence]
+
+
+def test_a_why_answer_inside_a_reason_clause_is_given_as_the_clause():
+    sentence = ("He had defected because the military had perpetrated massacres in towns and villages "
+                "instead of protecting Syrians, he said.")
+    parts, _ = compose("why", candidate("towns and villages", sentence, 0.9), None)
+    assert parts[0][0] == "Because the military had perpetrated massacres in towns and villages instead of protecting Syrians"
+    assert parts[0][0].lower() in sentence.lower()
+    plain = candidate("to cut costs", "The firm closed the plant to cut costs.", 0.9)
+    assert compose("why", plain, None)[0][0][0] == "To cut costs"
     other = candidate("Glendale", "It was played in Glendale.", 0.8, article="b.txt")
     parts, quotes = compose("where", candidate("Tampa", "It was played in Tampa.", 0.9), other)
     assert parts[1] == ("The sources disagree: others say Glendale", 1) and quotes[1] is other.sentence
