@@ -14,29 +14,31 @@ def assert_exact_quotes(assistant, answer):
         assert f"[{c.n}]" in answer.text
 
 
-def test_who_met_brahimi_names_assad_and_the_opposition_figures(seed_assistant):
+def test_who_met_brahimi_leads_with_assad_then_the_quote_that_says_so(seed_assistant):
     answer = seed_assistant.ask("Who met Brahimi?")
     assert not answer.abstained
     assert "Assad" in answer.short_answer
+    assert answer.text.split("[1]")[0].strip() == answer.short_answer  # the lead is the answer itself
     assert_exact_quotes(seed_assistant, answer)
-    quotes = " ".join(c.quote for c in answer.citations)
-    assert "Assad" in quotes and "opposition figures" in quotes
+    assert answer.short_answer in answer.citations[0].quote and "Brahimi" in answer.citations[0].quote
+    assert 0.5 <= answer.confidence <= 1
 
 
-def test_why_the_general_defected_gives_his_reason_with_attribution(seed_assistant):
+def test_why_the_general_defected_gives_his_reason(seed_assistant):
     answer = seed_assistant.ask("Why did the general say he defected?")
     assert not answer.abstained
     assert_exact_quotes(seed_assistant, answer)
     assert answer.short_answer.lower().startswith("because")
-    quotes = " ".join(c.quote for c in answer.citations)
-    assert "massacres" in quotes and "gangs of murder and destruction" in quotes
-    assert "he said" in quotes  # the attribution stays with the quote
+    assert "massacres" in answer.text.split("[")[0]  # the reason itself leads
+    assert "massacres" in answer.citations[0].quote
 
 
 @pytest.mark.parametrize("question", [
     "What is the capital of France?",
     "Who won the 2012 US presidential election?",
     "How much did the new stadium in Tampa cost?",
+    "What is the population of Kirkcaldy?",
+    "How old is al-Shalal?",
 ])
 def test_questions_the_article_does_not_answer_are_abstained_on(seed_assistant, question):
     answer = seed_assistant.ask(question)

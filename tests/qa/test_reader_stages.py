@@ -100,7 +100,8 @@ def test_conflicts_need_another_source_saying_the_same_thing_otherwise():
 def test_composition_leads_with_the_answer_then_quotes_its_sentence():
     best = candidate("because the military had perpetrated massacres",
                      "He said he defected because the military had perpetrated massacres.", 0.9)
-    parts, quotes = compose("why", best, None)
+    short, parts, quotes = compose("why", best, None)
+    assert short == "because the military had perpetrated massacres"
     assert parts == [("Because the military had perpetrated massacres", 0)]
     assert quotes == [best.sentence]
 
@@ -108,13 +109,13 @@ def test_composition_leads_with_the_answer_then_quotes_its_sentence():
 def test_a_why_answer_inside_a_reason_clause_is_given_as_the_clause():
     sentence = ("He had defected because the military had perpetrated massacres in towns and villages "
                 "instead of protecting Syrians, he said.")
-    parts, _ = compose("why", candidate("towns and villages", sentence, 0.9), None)
+    _, parts, _ = compose("why", candidate("towns and villages", sentence, 0.9), None)
     assert parts[0][0] == "Because the military had perpetrated massacres in towns and villages instead of protecting Syrians"
     assert parts[0][0].lower() in sentence.lower()
     plain = candidate("to cut costs", "The firm closed the plant to cut costs.", 0.9)
-    assert compose("why", plain, None)[0][0][0] == "To cut costs"
+    assert compose("why", plain, None)[1][0][0] == "To cut costs"
     other = candidate("Glendale", "It was played in Glendale.", 0.8, article="b.txt")
-    parts, quotes = compose("where", candidate("Tampa", "It was played in Tampa.", 0.9), other)
+    _, parts, quotes = compose("where", candidate("Tampa", "It was played in Tampa.", 0.9), other)
     assert parts[1] == ("The sources disagree: others say Glendale", 1) and quotes[1] is other.sentence
 
 
@@ -124,5 +125,5 @@ def test_other_articles_giving_the_same_answer_are_cited_as_support():
     same_article = candidate("Sam Altman", "Sam Altman co-founded OpenAI.", 0.8)
     different = candidate("Satya Nadella", "Satya Nadella welcomed the hire.", 0.8, article="c.txt")
     assert corroborating(best, [best, same_article, different, again], SETTINGS) == [again]
-    parts, quotes = compose("who", best, None, [again])
+    _, parts, quotes = compose("who", best, None, [again])
     assert parts == [("Sam Altman", 0)] and quotes == [best.sentence, again.sentence]

@@ -28,10 +28,9 @@ def loaded_modules(question: str, corpus) -> list[str]:
     return json.loads(line[len("LOADED "):])
 
 
-def test_asking_why_loads_no_heavy_library(seed_assistant):
-    assert loaded_modules("Why did the general say he defected?", seed_assistant.settings.corpus_dir) == []
-
-
-def test_asking_who_adds_only_the_entity_tagger(seed_assistant):
-    # A person is found by spaCy's NER; torch and the rest stay out even then.
-    assert loaded_modules("Who met Brahimi?", seed_assistant.settings.corpus_dir) == ["spacy"]
+@pytest.mark.parametrize("question", [
+    "Why did the general say he defected?", "Who met Brahimi?", "Is al-Shalal a general?",
+])
+def test_asking_loads_no_heavy_library(seed_assistant, question):
+    # The trained reader runs on ONNX Runtime; its export happened when the index was built.
+    assert loaded_modules(question, seed_assistant.settings.corpus_dir) == []
