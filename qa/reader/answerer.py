@@ -48,10 +48,10 @@ class TrainedReader:
             related = any(question_is_supported(question.text, described(question.articles[c.article_id]), settings)
                           for c in candidates[:3])
             return Abstention(related, _distinct([c.sentence for c in candidates])[:3],
-                              candidates[0].probability if candidates else 0.0)
+                              float(candidates[0].probability) if candidates else 0.0)
         conflict = conflicting(best, candidates, settings)
-        parts, quotes = compose(question.kind.type, best, conflict, corroborating(best, candidates, settings))
-        return _cited(parts, quotes, best.text, best.probability, [conflict.text] if conflict else [], question)
+        short, parts, quotes = compose(question.kind.type, best, conflict, corroborating(best, candidates, settings))
+        return _cited(parts, quotes, short, best.probability, [conflict.text] if conflict else [], question)
 
     def _yes_no(self, question: Question) -> Draft | Abstention:
         """Yes when the best sentence states what the question asks, No when it states the opposite."""
@@ -81,7 +81,7 @@ def _cited(lead: list[tuple[str, int]], quotes: list[SentenceHit], short: str | 
     number = {id(q): n for n, q in enumerate(quoted, start=1)}
     head = " ".join(f"{text} [{number[id(quotes[i])]}]." for text, i in lead)
     body = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quoted, start=1))
-    return Draft(f"{head}\n\n{body}", quoted, short, round(confidence, 4), conflicts)
+    return Draft(f"{head}\n\n{body}", quoted, short, round(float(confidence), 4), conflicts)
 
 
 def _distinct(sentences: list[SentenceHit]) -> list[SentenceHit]:

@@ -81,4 +81,4 @@ class SpanReader:
         """Calibrated probability that the span answers the question (fitted on held-out data)."""
         *weights, bias = self.meta.calibration
         z = float(np.dot(weights, answer_features(span)) + bias)
-        return 1.0 / (1.0 + np.exp(-z))
+        return float(1.0 / (1.0 + np.exp(-z)))

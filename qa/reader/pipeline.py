@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
-from index.text import content_terms, sentence_spans, stems, words
+from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
 
@@ -120,10 +120,9 @@ _QUESTION_OPENERS = {"who", "whom", "whose", "what", "which", "where", "when", "
 
 def asked_names(question: str) -> set[str]:
     """Words the question capitalises (past its first word): the names it already gives."""
-    tokens = re.findall(r"[\w’'-]+", question)
-    named = [t for i, t in enumerate(tokens) if (i > 0 or t.lower() not in _QUESTION_OPENERS)
-             and any(c.isupper() for c in t) and t.lower() not in _QUESTION_OPENERS]
-    return {w for t in named for w in words(t) if len(w) > 1}
+    tokens = [t.strip("’'") for t in re.findall(r"[\w’'-]+", question)]
+    named = [t for t in tokens if any(c.isupper() for c in t) and t.lower() not in _QUESTION_OPENERS]
+    return {w.removesuffix("'s") for t in named for w in words(t) if len(w) > 1 and w not in STOPWORDS}
 
 
 def conflicting(best: Candidate, candidates: list[Candidate], settings: ReaderSettings) -> Candidate | None:
@@ -135,7 +134,7 @@ def conflicting(best: Candidate, candidates: list[Candidate], settings: ReaderSe
     best_words = set(words(best.text))
     best_terms = set(content_terms(best.sentence.text)) - set(content_terms(best.text))
     for other in candidates[1:]:
-        if other.probability < settings.answer_threshold:
+        if other.probability < settings.second_source_threshold:
             break
         if other.article_id == best.article_id or best_words & set(words(other.text)):
             continue
@@ -152,7 +151,7 @@ def corroborating(best: Candidate, candidates: list[Candidate], settings: Reader
     found: list[Candidate] = []
     seen = {best.article_id}
     for other in candidates[1:]:
-        if len(found) >= settings.max_corroborating or other.probability < settings.corroboration_threshold:
+        if len(found) >= settings.max_corroborating or other.probability < settings.second_source_threshold:
             break
         if other.article_id not in seen and answer == set(words(other.text)):
             seen.add(other.article_id)
@@ -180,18 +179,15 @@ def reason_clause(best: Candidate) -> str:
 
 
 def compose(kind_type: str, best: Candidate, conflict: Candidate | None,
-            support: list[Candidate] = ()) -> tuple[list[tuple[str, int]], list[SentenceHit]]:
-    """The lead as (text, quote it cites) parts, and the quotes: the answer itself, then the one
-    sentence that states it; other sources saying the same follow it, and a conflict adds the
-    source that says otherwise."""
-    if kind_type == "why":
-        reason = reason_clause(best)
-        lead = reason[0].upper() + reason[1:]
-    else:
-        lead = best.text
+            support: list[Candidate] = ()) -> tuple[str, list[tuple[str, int]], list[SentenceHit]]:
+    """The short answer (verbatim), the lead as (text, quote it cites) parts, and the quotes: the
+    answer itself, then the one sentence that states it; other sources saying the same follow it,
+    and a conflict adds the source that says otherwise."""
+    short = reason_clause(best) if kind_type == "why" else best.text
+    lead = short[0].upper() + short[1:] if kind_type == "why" else short
     quotes = [best.sentence, *(c.sentence for c in support)]
     parts = [(lead, 0)]
     if conflict is not None:
         parts.append((f"The sources disagree: others say {conflict.text}", len(quotes)))
         quotes.append(conflict.sentence)
-    return parts, quotes
+    return short, parts, quotes
