@@ -69,8 +69,13 @@ def split_claims(answer_text: str) -> list[tuple[str, tuple[int, ...]]]:
         tail = paragraph[cursor:]
         if content_words(tail):
             pending.append((tail.strip(), []))
-        claims.extend((text, tuple(numbers)) for text, numbers in pending if content_words(text))
+        claims.extend((text, tuple(numbers)) for text, numbers in pending
+                      if content_words(text) and not _VERDICT.fullmatch(text))
     return claims
+
+
+# A yes/no verdict restates the question rather than quoting the article: lead accuracy judges it.
+_VERDICT = re.compile(r"(yes|no)[.!]?", re.IGNORECASE)
 
 
 def lexical_support(claim: str, quotes: list[str]) -> float:

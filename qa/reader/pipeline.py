@@ -61,11 +61,15 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Whole words only ("Gans", not the word piece "Gan"), without edge punctuation."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
     while start < end and text[start] in _EDGE:
         start += 1
     while end > start and text[end - 1] in _EDGE:
         end -= 1
-    # Keep a closing bracket or quote whose opening one is inside the answer.
     return start, end
 
 

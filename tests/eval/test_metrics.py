@@ -213,3 +213,10 @@ def test_lower_is_better_answer_metrics_are_gated_as_maxima(tmp_path):
                     "right_rate = 0.0\n")
     violations = check({"news": summarize(results)}, load_thresholds(path))
     assert [str(v) for v in violations] == ["news: wrong_confident_rate = 1 > maximum 0.05"]
+
+
+def test_a_yes_no_verdict_is_not_a_claim_about_the_article():
+    from eval.grounding import split_claims
+
+    claims = split_claims("Yes [1].\n\nGoogle launched a version in simplified Chinese in September. [1]")
+    assert [text for text, _ in claims] == ["Google launched a version in simplified Chinese in September."]

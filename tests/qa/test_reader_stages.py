@@ -129,3 +129,13 @@ def test_other_articles_giving_the_same_answer_are_cited_as_support():
     assert corroborating(best, [best, same_article, different, again], SETTINGS) == [again]
     _, parts, quotes = compose("who", best, None, [again])
     assert parts == [("Sam Altman", 0)] and quotes == [best.sentence, again.sentence]
+
+
+def test_answer_spans_are_whole_words_without_edge_punctuation():
+    from qa.reader.pipeline import _trim
+
+    text = 'Directed by Christophe Gans, "Return to Silent Hill" opens in 2025.'
+    start = text.index("Gans")
+    assert text[slice(*_trim(text, start, start + 3))] == "Gans"  # a word piece grows to its word
+    quoted = text.index('"Return')
+    assert text[slice(*_trim(text, quoted - 2, quoted + 22))] == "Return to Silent Hill"
