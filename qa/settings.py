@@ -63,6 +63,22 @@ class Settings:
     llm_model: str | None = None
     llm_base_url: str | None = None
     llm_api_key: str | None = field(default=None, repr=False)
+    # `qa serve` for more than this machine (README, "Sharing the page"). serve_auth: USER:PASSWORD
+    # pairs separated by commas; serve_auth_file: one USER:PASSWORD-or-hash[:read-only] a line.
+    serve_auth: str | None = field(default=None, repr=False)
+    serve_auth_file: Path | None = None
+    serve_read_only: bool = False  # nobody may add or remove articles
+    serve_allow_anonymous: bool = False  # serve beyond loopback without a login (warned at start)
+    serve_behind_proxy: bool = False  # reached through a reverse proxy: loopback is not private then
+    # Questions and corpus changes one browser session may have running at once; more get "busy".
+    max_concurrent_per_session: int = 2
+    # Events waiting in the page's queue across all sessions; beyond it the page says it is busy.
+    queue_size: int = 256
+    # The n-th bad login in a row from one client waits login_delay_s * 2**(n-1), at most the max.
+    login_delay_s: float = 0.5
+    login_delay_max_s: float = 8.0
+    # Who may show the page in a frame (CSP frame-ancestors); 'none': no other site.
+    frame_ancestors: str = "'none'"
     reader: ReaderSettings = field(default_factory=ReaderSettings)
 
     @property

@@ -2,18 +2,26 @@
 import gradio as gr
 
 from ui import render
+from ui.access import Access
 from ui.chat import EXAMPLES, make_responder, new_conversation
 from ui.corpus import UPLOAD_TYPES, CorpusHandlers
+from ui.security import middleware
 from ui.theme import BRIDGE_JS, CSS, theme
 
 # Answering is thread-safe and mostly waits on streaming, so many sessions can run at once;
 # corpus changes are serialised by the assistant anyway, one queue slot keeps them in order.
 CHAT_CONCURRENCY = 16
+AUTH_MESSAGE = "Sign in to ask about the articles."
 
 
-def build_app(assistant):
+def build_app(assistant, accounts=None):
     corpus = CorpusHandlers(assistant)
-    respond = make_responder(assistant)
+    access = Access(assistant.settings, accounts)
+    answer = make_responder(assistant)
+
+    def respond(question, session, request: gr.Request):
+        with access.running(request):
+            yield from answer(question, session)
 
     with gr.Blocks(title="Article QA", analytics_enabled=False) as demo:
         session = gr.State(None)
@@ -74,17 +82,21 @@ def build_app(assistant):
         def listing():
             return listed_as(*corpus.listing())
 
-        def do_upload(paths, progress=gr.Progress()):
-            message, *current = corpus.upload(paths, progress)
+        def do_upload(paths, request: gr.Request, progress=gr.Progress()):
+            with access.editing(request):
+                message, *current = corpus.upload(paths, progress)
             return message, *listed_as(*current), None
 
-        def do_remove(article_id, progress=gr.Progress()):
-            message, *current = corpus.remove(article_id, progress)
+        def do_remove(article_id, request: gr.Request, progress=gr.Progress()):
+            with access.editing(request):
+                message, *current = corpus.remove(article_id, progress)
             return message, *listed_as(*current)
 
         listed = [header, articles, to_remove]
         quiet = dict(api_visibility="private", show_progress="hidden")
         demo.load(listing, None, listed, **quiet)
+        editing = [upload, to_remove, remove]
+        demo.load(access.edit_controls(len(editing)), None, editing, **quiet)
         articles_tab.select(listing, None, listed, **quiet)
         # One progress bar, where the outcome will be reported, rather than one over every output.
         corpus_io = dict(concurrency_limit=1, concurrency_id="corpus", api_visibility="private",
@@ -94,9 +106,13 @@ def build_app(assistant):
     return demo
 
 
-def launch(demo, host: str, port: int, max_file_bytes: int) -> None:
-    demo.queue(max_size=256).launch(
+def launch(demo, host: str, port: int, max_file_bytes: int, settings, accounts=None, block: bool = True) -> None:
+    """Serve ``demo``; ``block=False`` returns once it listens (tests run it in their own process)."""
+    demo.queue(max_size=settings.queue_size).launch(
         server_name=host, server_port=port, share=False, inbrowser=False, show_error=False,
+        prevent_thread_lock=not block, quiet=not block,
         ssr_mode=False, pwa=False, mcp_server=False, enable_monitoring=False,
         theme=theme(), css=CSS, footer_links=["api", "settings"], max_file_size=max_file_bytes,
+        auth=accounts.check if accounts else None, auth_message=AUTH_MESSAGE,
+        app_kwargs={"middleware": middleware(settings, accounts)},
     )
