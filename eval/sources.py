@@ -8,18 +8,19 @@ carry their quotes too, so they are re-checked against the indexed text before u
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from eval.items import GoldSpan, Item
+from qa import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def shared_data_dir() -> Path:
-    return Path(os.environ.get("QA_SHARED_DATA", REPO.parent / "shared" / "data"))
+    """``QA_SHARED_DATA`` (the ``shared_data_dir`` setting), else ../shared/data beside the repository."""
+    return Settings.from_env().resolved_shared_data_dir
 
 
 @dataclass

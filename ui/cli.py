@@ -18,8 +18,8 @@ HARD_UPLOAD_FACTOR = 4
 
 
 @click.command()
-@click.option("--corpus", "corpus", type=click.Path(path_type=Path), envvar="QA_CORPUS_DIR", default=None,
-              help="Directory of articles (default: seeds).")
+@click.option("--corpus", "corpus", type=click.Path(path_type=Path), default=None,
+              help="Directory of articles (default: QA_CORPUS_DIR, else seeds).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 def serve(corpus: Path | None, host: str, port: int):
