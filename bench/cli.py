@@ -135,11 +135,18 @@ once a study of bird nesting on the quays is complete.
 @click.option("--stages", "stage_names", default=",".join(SIZE_STAGES), show_default=True,
               help="Stages to run per size; leaving out 'index' measures the index a previous run built.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
-@click.option("--shared-data", type=click.Path(path_type=Path), envvar="QA_SHARED_DATA",
-              default=REPO.parent / "shared" / "data", show_default=True)
+@click.option("--shared-data", type=click.Path(path_type=Path), default=None,
+              help="External data (default: QA_SHARED_DATA, else ../shared/data).")
 def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: int, real_chunks: int | None,
-          embed_variants: bool, cold_runs: int, stage_names: str, out_dir: Path, shared_data: Path):
+          embed_variants: bool, cold_runs: int, stage_names: str, out_dir: Path, shared_data: Path | None):
     """Measure indexing, start-up, latency, memory and index size; write JSON and print a table."""
+    from qa.settings import Settings
+
+    try:
+        settings = Settings.from_env()  # every QA_* variable checked before anything runs
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    shared_data = shared_data or settings.resolved_shared_data_dir
     try:
         chosen = parse_sizes(sizes)
     except ValueError as exc:
@@ -151,9 +158,9 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
     shared = shared_data if shared_data.is_dir() else None
     if shared is None:
         click.echo(f"note: {shared_data} not found; corpora repeat the seed article only", err=True)
-    from index.embedding import BACKENDS, SENTENCE_TRANSFORMERS, resolve_backend
+    from index.embedding import BACKENDS, SENTENCE_TRANSFORMERS
 
-    default_backend = resolve_backend(None)
+    default_backend = settings.embedding_backend
     compared = [SENTENCE_TRANSFORMERS] + [b for b in BACKENDS if b != SENTENCE_TRANSFORMERS]
     results: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
                      "default_backend": default_backend, "settings": {

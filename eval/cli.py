@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -43,9 +42,10 @@ def eval_command(dataset: str, questions: Path | None, corpus: Path | None, limi
     if (questions is None) != (corpus is None):
         raise click.UsageError("--questions and --corpus go together.")
     try:
+        Settings.from_env()  # every setting checked before anything runs
         thresholds = load_thresholds(gate_file) if gate_file else None
         suites = [custom_suite(questions, corpus)] if questions else suites_for(dataset)
-    except (GateError, ItemError, SuiteError) as exc:
+    except (GateError, ItemError, SuiteError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     skipped = [n for n in known_names()[:-1] if n not in {s.name for s in suites}]
     if not questions and dataset == "all" and skipped:
@@ -96,9 +96,7 @@ def _open(suite: Suite):
 
 
 def _settings_dict(settings: Settings | None) -> dict:
-    if settings is None:
-        return {}
-    return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(settings).items() if k != "llm_api_key"}
+    return settings.to_dict() if settings is not None else {}
 
 
 def _summary_table(report: Report) -> str:

@@ -8,12 +8,12 @@ carry their quotes too, so they are re-checked against the indexed text before u
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from eval.items import GoldSpan, Item, ItemError, read_items
+from qa import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "seeds"
@@ -21,7 +21,8 @@ NEWS_QUESTIONS = REPO / "eval" / "datasets" / "news.jsonl"
 
 
 def shared_data_dir() -> Path:
-    return Path(os.environ.get("QA_SHARED_DATA", REPO.parent / "shared" / "data"))
+    """``QA_SHARED_DATA`` (the ``shared_data_dir`` setting), else ../shared/data beside the repository."""
+    return Settings.from_env().resolved_shared_data_dir
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Choose the reader's answer threshold on dev reports: ``python -m eval.sweep REPORT.json ...``.
 
-Run ``qa eval`` once with ``QA_READER_ANSWER_THRESHOLD=0`` (the reader then answers whenever its
+Run ``qa eval`` once with ``QA_READER__ANSWER_THRESHOLD=0`` (the reader then answers whenever its
 other checks pass, and records its calibrated ``confidence``); this replays every threshold on
 those answers: a question is answered iff its confidence reaches the threshold. Prints, per
 dataset and threshold, the right / wrong-confident / silent shares and abstention figures.

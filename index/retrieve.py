@@ -1,6 +1,7 @@
 """Hybrid retrieval (FAISS dense + BM25, fused) and sentence-level scoring inside the hits."""
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -36,25 +37,40 @@ class SentenceHit:
     chunk_rank: int
 
 
+# Chunks taken from each ranking (dense, BM25) before fusion.
+CANDIDATES = 50
+
+
 class Retriever:
-    def __init__(self, index: StoredIndex, embedder: Embedder, candidates: int = 50):
+    def __init__(self, index: StoredIndex, embedder: Embedder, candidates: int = CANDIDATES):
         self.index = index
         self.embedder = embedder
         self.candidates = candidates
+        self.excluded: frozenset[str] = frozenset()
+        self._excluded_chunks = 0
         self._idf = _IdfTable(index)
+
+    def excluding(self, article_ids: set[str] | frozenset[str]) -> "Retriever":
+        """This retriever, never returning chunks of these articles (their files changed on disk
+        since indexing and the caller asked for no re-indexing)."""
+        view = copy.copy(self)
+        view.excluded = frozenset(article_ids)
+        view._excluded_chunks = sum(1 for c in self.index.chunks if c.article_id in view.excluded)
+        return view
 
     def embed_query(self, question: str) -> np.ndarray:
         return self.embedder.encode([question])[0]
 
-    def search(self, question: str, k: int = 8, query_vector: np.ndarray | None = None) -> list[ChunkHit]:
+    def search(self, question: str, k: int, query_vector: np.ndarray | None = None) -> list[ChunkHit]:
         if self.index.size == 0:
             return []
         vector = self.embed_query(question) if query_vector is None else query_vector
-        n = min(self.candidates, self.index.size)
+        # Excluded chunks are fetched and dropped, so as many candidates remain as without them.
+        n = min(self.candidates + self._excluded_chunks, self.index.size)
         sims, ids = self.index.vectors.search(vector[None, :], n)
-        dense = {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
+        dense = {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0 and self._allowed(int(i))}
         dense_ranking = list(dense)
-        bm25_ranking = self._bm25_ranking(question, n)
+        bm25_ranking = [c for c in self._bm25_ranking(question, n) if self._allowed(c)]
         fused = reciprocal_rank_fusion([dense_ranking, bm25_ranking])[:k]
         dense_pos = {c: r for r, c in enumerate(dense_ranking, 1)}
         bm25_pos = {c: r for r, c in enumerate(bm25_ranking, 1)}
@@ -62,6 +78,9 @@ class Retriever:
         if lexical_only:
             dense.update(zip(lexical_only, (self.index.vectors.reconstruct_batch(lexical_only) @ vector).tolist()))
         return [ChunkHit(self.index.chunks[c], score, dense[c], dense_pos.get(c), bm25_pos.get(c)) for c, score in fused]
+
+    def _allowed(self, chunk: int) -> bool:
+        return not self.excluded or self.index.chunks[chunk].article_id not in self.excluded
 
     def _bm25_ranking(self, question: str, n: int) -> list[int]:
         terms = content_terms(question)

@@ -7,6 +7,7 @@ Layout of an index directory::
         manifest.json  settings, per-article hashes, sizes and sha256 of every other file
         articles.jsonl the exact article texts the offsets refer to
         chunks.json    [article index, start, end] per vector id
+        sources.json   the corpus files the articles were read from (freshness checks, index/sources.py)
         faiss.index    written by llama-index's FaissVectorStore (absent where vectors live in Milvus)
         bm25/          bm25s model over stemmed content words
 
@@ -25,7 +26,7 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -35,12 +36,16 @@ import orjson
 from index.articles import Article
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder
+from index.sources import Snapshot, SourceFile
 from index.text import content_terms
+from index.timing import Laps
 from index.vectors import (MILVUS, VectorStoreError, MilvusVectors, VectorStoreConfig, chunk_key, drop_articles,
                            drop_other_collections, new_collection_name, open_milvus, write_milvus)
 
 FORMAT_VERSION = 1
 CURRENT = "CURRENT"
+SOURCES = "sources.json"
+CONFIRMED = ".sources-confirmed"  # files found unchanged since, by hash; not part of the manifest
 VERIFIED = ".verified"  # stat of each file when its checksum last matched; not part of the manifest
 
 
@@ -50,11 +55,13 @@ class IndexCorrupt(RuntimeError):
 
 @dataclass(frozen=True)
 class IndexParams:
+    """What a generation is built with; the values come from the caller (qa's settings)."""
+
     model: str
-    chunk_size: int = 160
-    chunk_overlap: int = 32
-    hnsw_threshold: int = 50_000
-    vectors: VectorStoreConfig = VectorStoreConfig()
+    chunk_size: int
+    chunk_overlap: int
+    hnsw_threshold: int
+    vectors: VectorStoreConfig
 
     def identity(self, index_dir: Path) -> dict:
         """Everything a stored vector depends on: a generation may reuse vectors only where it matches."""
@@ -73,6 +80,8 @@ class BuildReport:
     embedded_chunks: int = 0
     removed_articles: int = 0
     seconds: float = 0.0
+    # Milliseconds per phase: load_previous, chunk, embed, write.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (f"{self.articles} articles, {self.chunks} chunks; embedded {self.embedded_chunks} chunks "
@@ -90,6 +99,7 @@ class StoredIndex:
     chunks: list[Chunk]
     vectors: object  # a faiss index, or MilvusVectors offering the same calls
     bm25: object
+    sources: Snapshot | None  # None for a generation written before snapshots were kept
 
     @property
     def size(self) -> int:
@@ -236,7 +246,8 @@ def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredInde
         if hasattr(vectors, "hnsw"):  # indexes written with an older, lower setting
             vectors.hnsw.efSearch = max(vectors.hnsw.efSearch, HNSW_EF_SEARCH)
     bm25 = bm25s.BM25.load(str(gen / "bm25")) if (gen / "bm25").exists() else None
-    return StoredIndex(gen, manifest, articles, chunks, vectors, bm25)
+    sources = Snapshot.from_json((gen / SOURCES).read_bytes(), gen / CONFIRMED) if (gen / SOURCES).exists() else None
+    return StoredIndex(gen, manifest, articles, chunks, vectors, bm25, sources)
 
 
 def build(
@@ -247,16 +258,19 @@ def build(
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
     vector_token: str = "",
+    sources: dict[str, SourceFile] | None = None,
 ) -> BuildReport:
-    """Write a new generation for exactly ``articles``, reusing vectors of unchanged ones."""
+    """Write a new generation for exactly ``articles`` (read from ``sources``), reusing vectors of unchanged ones."""
     index_dir = Path(index_dir)
     started = time.perf_counter()
     report = BuildReport(articles=len(articles))
     milvus = params.vectors.kind == MILVUS
     with writer_lock(index_dir):
+        laps = Laps()  # after the lock: waiting for another writer is no phase of this build
         previous = None if rebuild else _load_reusable(index_dir, params, vector_token)
         # Milvus keeps the rows of unchanged articles where they are; FAISS copies them into the new file.
         old_by_hash = _chunks_by_article(previous, with_vectors=not milvus) if previous else {}
+        laps.lap("load_previous")
         chunks: list[Chunk] = []
         vectors: list[np.ndarray | None] = []
         to_embed: list[tuple[int, Article, list[Chunk]]] = []
@@ -271,6 +285,7 @@ def build(
                 to_embed.append((len(vectors), article, new_chunks))
                 chunks.extend(new_chunks)
                 vectors.append(None)  # placeholder, filled below in article order
+        laps.lap("chunk")
         total = sum(len(c) for _, _, c in to_embed)
         done = 0
         for slot, _, new_chunks in to_embed:
@@ -278,6 +293,7 @@ def build(
             done += len(new_chunks)
             if progress:
                 progress(done, total)
+        laps.lap("embed")
         report.embedded_articles = len(to_embed)
         report.embedded_chunks = total
         report.chunks = len(chunks)
@@ -287,14 +303,16 @@ def build(
         dim = embedder.dimension
         if milvus:
             location, store = _write_milvus_rows(index_dir, params, vector_token, previous, dim, to_embed, vectors)
-            _write_generation(index_dir, articles, chunks, None, params, location)
+            _write_generation(index_dir, articles, chunks, None, params, sources, location)
             # Only after the switch: until then the live generation still needs these rows.
             drop_articles(store, removed)
             drop_other_collections(store, index_dir, keep=location["collection"])
         else:
             matrix = np.concatenate([v for v in vectors if v is not None and len(v)] or [np.zeros((0, dim), np.float32)])
-            _write_generation(index_dir, articles, chunks, matrix, params)
+            _write_generation(index_dir, articles, chunks, matrix, params, sources)
+        laps.lap("write")
     report.seconds = time.perf_counter() - started
+    report.timings = laps.ms
     return report
 
 
@@ -361,7 +379,8 @@ def make_faiss_index(vectors: np.ndarray, hnsw_threshold: int):
 
 
 def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chunk], vectors: np.ndarray | None,
-                      params: IndexParams, vector_location: dict | None = None) -> None:
+                      params: IndexParams, sources: dict[str, SourceFile] | None,
+                      vector_location: dict | None = None) -> None:
     import bm25s
     from llama_index.vector_stores.faiss import FaissVectorStore
 
@@ -374,6 +393,8 @@ def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chu
             for article in articles:
                 handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
         (gen / "chunks.json").write_text(json.dumps([[position[c.article_id], c.start, c.end] for c in chunks]))
+        if sources is not None:
+            (gen / SOURCES).write_bytes(Snapshot(sources).to_json())
         if vector_location is None:
             FaissVectorStore(faiss_index=make_faiss_index(vectors, params.hnsw_threshold)).persist(str(gen / "faiss.index"))
         if chunks:

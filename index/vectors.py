@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-FAISS = "faiss"
-MILVUS = "milvus"
-KINDS = (FAISS, MILVUS)
+from index.choices import VECTOR_STORES
+
+KINDS = VECTOR_STORES
+FAISS, MILVUS = KINDS
 _COLLECTION_PREFIX = "qa_"
 
 
@@ -31,7 +32,7 @@ class VectorStoreError(RuntimeError):
 
 @dataclass(frozen=True)
 class VectorStoreConfig:
-    kind: str = FAISS
+    kind: str
     # Milvus only: a local path ending in .db (Milvus Lite) or a server URI; None = <index dir>/milvus.db
     uri: str | None = None
     token: str = field(default="", repr=False)

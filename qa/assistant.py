@@ -1,4 +1,11 @@
-"""The public facade: ``Assistant.from_directory("seeds").ask("Who met Brahimi?")``."""
+"""The public facade: ``Assistant.from_directory("seeds").ask("Who met Brahimi?")``.
+
+What is answered is what is on disk. Every question, and every look-up of an article or a
+citation, first compares the corpus folder with the snapshot its index was built from
+(index/sources.py: one stat per file, any depth): a file added, changed, removed, renamed or moved
+is re-indexed first, reading only those files. With ``auto_reindex`` off the index stays as it is,
+nothing read from a changed file is cited, and the answer names the files it left out.
+"""
 from __future__ import annotations
 
 import os
@@ -6,16 +13,19 @@ import re
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from index.articles import Article
 from index.embedding import Embedder
-from index.ingest import IngestError, load_directory
+from index.ingest import IngestError, Reused, load_directory
 from index.retrieve import Retriever, SentenceHit
-from index.store import IndexCorrupt, IndexParams, StoredIndex, build, load
-from index.vectors import VectorStoreConfig, VectorStoreError
+from index.sources import Changes
+from index.store import IndexCorrupt, StoredIndex, build, load
+from index.timing import Laps
+from index.vectors import VectorStoreError
+from qa import uploads
 from qa.answerer import Abstention, Answerer, Question
 from qa.question import classify
 from qa.reader.answerer import TrainedReader
@@ -34,18 +44,43 @@ class _Live:
 
     index: StoredIndex
     retriever: Retriever
+    # Files changed on disk and not re-indexed, and what their articles now are ("stale" or
+    # "missing"): never cited, never shown. ``why`` ends the note an answer gets about them.
+    left_out: Changes = Changes()
+    excluded: Mapping[str, str] = field(default_factory=dict)
+    why: str = ""
+
+    def without(self, changes: Changes, why: str) -> "_Live":
+        sources = self.index.sources
+        if sources is None:  # an index older than snapshots: which article came from where is unknown
+            excluded = {i: "stale" for i in self.index.articles}
+        else:
+            excluded = {**{i: "stale" for i in sources.article_ids(changes.modified)},
+                        **{i: "missing" for i in sources.article_ids(changes.removed)}}
+        return _Live(self.index, self.retriever.excluding(set(excluded)), changes, excluded, why)
 
 
 class Assistant:
     def __init__(self, settings: Settings, live: _Live, embedder: Embedder, problems: list[str] | None = None,
                  answerer: Answerer | None = None):
         self.settings = settings
-        self._answerer = answerer or TrainedReader(embedder.model_path, settings.reader.quantized)
+        self._answerer = answerer or TrainedReader(embedder.model_path, settings.resolved_onnx_cache,
+                                                   settings.reader.quantized, settings.embedding_threads)
         self._live = live
         self._embedder = embedder
         self._write_lock = threading.Lock()
         self.problems: list[str] = list(problems or [])
         self.last_report: IndexReport | None = None
+
+    @property
+    def index(self) -> StoredIndex:
+        """The live index generation, read-only (its manifest, articles, chunks and vectors)."""
+        return self._live.index
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder in use; its ``encode_*`` counters say what embedding has cost so far."""
+        return self._embedder
 
     # ----- construction -------------------------------------------------------------------
     @classmethod
@@ -56,11 +91,11 @@ class Assistant:
         rebuild: bool = False,
         progress: Progress | None = None,
     ) -> "Assistant":
-        """Open the corpus's index, (re)indexing first whatever changed on disk."""
+        """Read the whole corpus and index it, re-embedding only new or changed articles."""
         settings = settings or Settings.from_env()
         if corpus_dir is not None:
             settings = settings.replace(corpus_dir=Path(corpus_dir))
-        embedder = Embedder(settings.embedding_model)
+        embedder = Embedder(settings.embedder_config())
         report = _index_corpus(settings, embedder, rebuild, progress)
         index = _load_index(settings)
         assistant = cls(settings, _Live(index, Retriever(index, embedder)), embedder, report.problems)
@@ -72,28 +107,27 @@ class Assistant:
 
     @classmethod
     def open_index(cls, settings: Settings | None = None) -> "Assistant":
-        """Open an existing index without reading the corpus directory (fast start-up)."""
+        """Open an existing index without reading the corpus directory (fast start-up); questions
+        still bring it up to date with the corpus first."""
         settings = settings or Settings.from_env()
-        embedder = Embedder(settings.embedding_model)
+        embedder = Embedder(settings.embedder_config())
         index = _load_index(settings)
         return cls(settings, _Live(index, Retriever(index, embedder)), embedder)
 
     @classmethod
     def open(cls, corpus_dir: str | os.PathLike | None = None, settings: Settings | None = None) -> "Assistant":
-        """The quickest correct way in: the existing index when no article changed since it was
-        written, otherwise ``from_directory`` (which re-embeds only what changed)."""
+        """The quickest correct way in: the existing index (each question re-indexes what changed on
+        disk first), or ``from_directory`` where there is none, it is damaged or in another store."""
         settings = settings or Settings.from_env()
         if corpus_dir is not None:
             settings = settings.replace(corpus_dir=Path(corpus_dir))
-        if _index_is_current(settings):
-            try:
-                assistant = cls.open_index(settings)
-            except QAError:
-                assistant = None  # a damaged index is rebuilt below
-            # The manifest was read by opening (62 ms at 100k chunks): check the store kind there.
-            # An index kept in another vector store than the settings name is rebuilt below too.
-            if assistant and assistant._live.index.manifest.get("vectors", {}).get("kind", "faiss") == settings.vector_store:
-                return assistant
+        try:
+            assistant = cls.open_index(settings)
+        except QAError:
+            assistant = None  # no index yet, or a damaged one: built below
+        # The manifest was read by opening (62 ms at 100k chunks): check the store kind there.
+        if assistant and assistant.index.manifest.get("vectors", {}).get("kind", "faiss") == settings.vector_store:
+            return assistant
         return cls.from_directory(settings=settings)
 
     @classmethod
@@ -109,25 +143,66 @@ class Assistant:
         return cls.from_directory(write_corpus(documents, corpus_dir), settings=settings, progress=progress)
 
     def warm_up(self) -> None:
-        """Load the embedding model and the reader now rather than on the first question."""
+        """Bring the index up to date and load the embedding model and the reader now, rather than
+        on the first question."""
+        self.refresh()
         self._live.retriever.embed_query("warm up")
         warm = getattr(self._answerer, "warm_up", None)
         if warm:
             warm()
 
+    # ----- freshness ----------------------------------------------------------------------
+    def refresh(self, progress: Progress | None = None) -> Changes:
+        """What changed in the corpus folder since the index was built. With ``auto_reindex`` (the
+        default) those files are re-indexed before this returns; otherwise they are left out of
+        answers until the corpus is indexed again."""
+        return self._fresh(progress)[1]
+
+    def _fresh(self, progress: Progress | None = None) -> tuple[_Live, Changes]:
+        """The index to answer from, checked against the corpus on disk, and what changed."""
+        live = self._live
+        changes = self._changes(live)
+        if not changes:
+            return live, changes
+        if not self.settings.auto_reindex:
+            return live.without(changes, "re-indexing is off (auto_reindex); run `qa index` to include them"), changes
+        with self._write_lock:
+            live = self._live
+            changes = self._changes(live)  # another thread may have re-indexed while this one waited
+            if changes:
+                try:
+                    self._reindex(False, progress, changes)
+                except QAError as exc:  # e.g. every article was removed: answer from what is unchanged
+                    return live.without(changes, f"re-indexing them failed: {exc}"), changes
+            return self._live, changes
+
+    def _changes(self, live: _Live) -> Changes:
+        sources = live.index.sources
+        if sources is None:
+            if self.settings.auto_reindex:
+                return Changes(added=("*",))  # an index older than snapshots: read everything once
+            raise QAError(f"The index in {self.settings.resolved_index_dir} does not record which files it was "
+                          f"built from: run `qa index {self.settings.corpus_dir}` once.")
+        return sources.changes(self.settings.corpus_dir)
+
     # ----- questions ----------------------------------------------------------------------
     def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
         """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer."""
         started = time.perf_counter()
+        laps = Laps()
         question = self._clean_question(question)
-        live = self._live
+        live, _ = self._fresh()
+        laps.lap("freshness")
         kind = classify(question)
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
+        laps.lap("embed_query")
         hits = live.retriever.search(query, k or self.settings.top_k, vector)
+        laps.lap("search")
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
         decision = self._answerer.answer(
             Question(question, kind, hits, vector, live.index.articles, live.retriever, self.settings))
+        laps.lap("read")
         if isinstance(decision, Abstention):
             answer = self._abstain(question, kind.type, decision.closest, live, decision.related)
             answer.confidence = decision.confidence
@@ -140,17 +215,24 @@ class Assistant:
             )
         answer.retrieved = retrieved
         answer.resolved_question = question
+        laps.lap("compose")
         if self.settings.llm_backend and not answer.abstained:
             from qa.llm import LLMAnswerer  # only a user who configured an LLM pays for it
 
             answer = LLMAnswerer(self.settings).answer(answer, live.index.articles.__getitem__)
+            laps.lap("llm")
+        if live.left_out:
+            answer.left_out = list(live.left_out.files)
+            answer.text += (f"\n\n(Not searched: {len(answer.left_out)} file{'s' if len(answer.left_out) != 1 else ''} "
+                            f"changed on disk since the index was built: {live.left_out.describe()}; {live.why}.)")
+        answer.timings = laps.ms
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
     def retrieve(self, question: str, k: int | None = None) -> list[Passage]:
         """The retriever alone: fused chunk hits, best first."""
         question = self._clean_question(question)
-        live = self._live
+        live, _ = self._fresh()
         hits = live.retriever.search(question, k or self.settings.top_k)
         return [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
 
@@ -213,21 +295,28 @@ class Assistant:
 
     # ----- articles -----------------------------------------------------------------------
     def article(self, article_id: str) -> Article:
+        live, _ = self._fresh()
+        if article_id in live.excluded:
+            raise QAError(f"Article {article_id!r} changed on disk since the index was built ({live.why}).")
         try:
-            return self._live.index.articles[article_id]
+            return live.index.articles[article_id]
         except KeyError:
             raise QAError(f"No article with id {article_id!r} in the index.") from None
 
     def articles(self) -> list[ArticleInfo]:
+        live, _ = self._fresh()
         return [
             ArticleInfo(a.id, a.title, len(a.text), a.source, a.date, a.url)
-            for a in self._live.index.articles.values()
+            for a in live.index.articles.values() if a.id not in live.excluded
         ]
 
     def citation_status(self, citation: Citation | dict) -> str:
         """"valid", "stale" (the article text changed since), or "missing" (article gone)."""
         data = citation.to_dict() if isinstance(citation, Citation) else citation
-        article = self._live.index.articles.get(data["article"])
+        live, _ = self._fresh()
+        if data["article"] in live.excluded:
+            return live.excluded[data["article"]]
+        article = live.index.articles.get(data["article"])
         if article is None:
             return "missing"
         if article.hash != data["article_hash"]:
@@ -236,40 +325,86 @@ class Assistant:
 
     # ----- corpus changes -----------------------------------------------------------------
     def reindex(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Re-read the corpus directory and swap in the new index once it is complete."""
+        """Re-read the files that changed in the corpus directory (all of them with ``rebuild``,
+        which also re-embeds everything) and swap in the new index once it is complete."""
         with self._write_lock:
-            report = _index_corpus(self.settings, self._embedder, rebuild, progress)
-            index = _load_index(self.settings)
-            self._live = _Live(index, Retriever(index, self._embedder))
-            self.problems = report.problems
-            self.last_report = report
-            return report
+            return self._reindex(rebuild, progress)
+
+    def _reindex(self, rebuild: bool, progress: Progress | None, changes: Changes | None = None) -> IndexReport:
+        laps = Laps()
+        reuse = {} if rebuild else self._unchanged_files(self._live.index, changes)
+        report = _index_corpus(self.settings, self._embedder, rebuild, progress, reuse)
+        laps.skip()
+        index = _load_index(self.settings)
+        self._live = _Live(index, Retriever(index, self._embedder))
+        laps.lap("load")
+        report.timings.update(laps.ms)
+        self.problems = report.problems
+        self.last_report = report
+        return report
+
+    def _unchanged_files(self, index: StoredIndex, changes: Changes | None) -> Reused:
+        """Files whose articles can be taken from ``index`` instead of being read and parsed again."""
+        if index.sources is None:
+            return {}
+        changes = changes if changes is not None else index.sources.changes(self.settings.corpus_dir)
+        changed = {*changes.modified, *changes.removed}
+        reused = {}
+        for rel, source in index.sources.files.items():
+            if rel in changed or source.articles is None:
+                continue
+            articles = [index.articles.get(i) for i in source.articles]
+            if all(articles):
+                reused[rel] = (source, articles)
+        return reused
 
     def add_files(self, files: list[tuple[str, bytes]], progress: Progress | None = None) -> IndexReport:
-        from qa.uploads import add_files
-
-        return add_files(self, files, progress)
+        """Check ``files`` ([(name, bytes)]), write them into ``<corpus>/uploads/`` and index them;
+        if indexing fails, nothing is left behind."""
+        known = {article.hash for article in self._live.index.articles.values()}
+        accepted, problems = uploads.check_files(files, self.settings, known)
+        written: list[Path] = []
+        try:
+            written = uploads.write_files(Path(self.settings.corpus_dir) / uploads.UPLOAD_DIR, accepted)
+            report = self.reindex(progress=progress)
+        except BaseException as exc:
+            uploads.discard(written)  # the live index never saw them: leave the corpus as it was
+            if isinstance(exc, (OSError, QAError)):
+                raise QAError(f"Could not index the upload ({exc}); nothing was added.") from exc
+            raise
+        report.added = [p.relative_to(self.settings.corpus_dir).as_posix() for p in written]
+        report.problems = problems + report.problems
+        return report
 
     def remove_article(self, article_id: str, progress: Progress | None = None) -> IndexReport:
-        from qa.uploads import remove_article
+        """Delete the file of ``article_id`` from the corpus and re-index; on failure it is put back."""
+        self.article(article_id)  # raises a clear QAError for an unknown id
+        removal = uploads.stage_removal(self.settings.corpus_dir, article_id)
+        try:
+            report = self.reindex(progress=progress)
+        except BaseException:
+            removal.undo()  # the index was not swapped: put the file back
+            raise
+        removal.finish()
+        return report
 
-        return remove_article(self, article_id, progress)
 
-
-def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progress: Progress | None) -> IndexReport:
+def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progress: Progress | None,
+                  reuse: Reused | None = None) -> IndexReport:
+    laps = Laps()
     try:
-        ingested = load_directory(settings.corpus_dir, settings.max_article_bytes)
+        ingested = load_directory(settings.corpus_dir, settings.max_article_bytes, reuse)
     except IngestError as exc:
         raise QAError(str(exc)) from exc
+    laps.lap("ingest")
     problems = [str(p) for p in ingested.problems]
     if not ingested.articles:
         detail = ("; ".join(problems[:5])) if problems else "it holds no .txt, .md, .html, .json or .jsonl files"
         raise QAError(f"No articles to index in {settings.corpus_dir}: {detail}")
     try:
-        params = IndexParams(embedder.model_path, settings.chunk_size, settings.chunk_overlap, settings.hnsw_threshold,
-                             _vector_store_config(settings))
-        built = build(ingested.articles, settings.resolved_index_dir, embedder, params, rebuild=rebuild,
-                      progress=progress, vector_token=settings.vector_store_token or "")
+        built = build(ingested.articles, settings.resolved_index_dir, embedder, settings.index_params(embedder.model_path),
+                      rebuild=rebuild, progress=progress, vector_token=settings.vector_store_token or "",
+                      sources=ingested.sources)
     except VectorStoreError as exc:
         raise QAError(f"Vector store: {exc}") from exc
     except OSError as exc:
@@ -278,20 +413,10 @@ def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progres
     return IndexReport(
         articles=built.articles, chunks=built.chunks, embedded_chunks=built.embedded_chunks,
         removed_articles=built.removed_articles, seconds=built.seconds, problems=problems,
+        duplicates=[str(d) for d in ingested.duplicates],
+        files_read=sum(1 for rel in ingested.sources if rel not in (reuse or {})),
+        timings={**laps.ms, **built.timings},
     )
-
-
-def _index_is_current(settings: Settings) -> bool:
-    """Whether no corpus file changed since the index was written (sizes and mtimes: cheap)."""
-    from index.ingest import iter_corpus_files
-    from index.store import current_generation
-
-    gen = current_generation(settings.resolved_index_dir)
-    corpus = Path(settings.corpus_dir)
-    if gen is None or not (gen / "manifest.json").exists() or not corpus.is_dir():
-        return False
-    built = (gen / "manifest.json").stat().st_mtime
-    return corpus.stat().st_mtime < built and all(p.stat().st_mtime < built for p in iter_corpus_files(corpus))
 
 
 def _load_index(settings: Settings) -> StoredIndex:
@@ -304,7 +429,3 @@ def _load_index(settings: Settings) -> StoredIndex:
     if index is None:
         raise QAError(f"No index in {settings.resolved_index_dir}: run `qa index {settings.corpus_dir}` first.")
     return index
-
-
-def _vector_store_config(settings: Settings) -> VectorStoreConfig:
-    return VectorStoreConfig(settings.vector_store, settings.vector_store_uri, settings.vector_store_token or "")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from qa.settings import Settings
+from qa.settings import Settings, limits
 from qa.types import QAError
 
 # Sub-commands owned by other packages, imported only when invoked (start-up time matters).
@@ -38,15 +38,20 @@ class LazyGroup(click.Group):
 
 
 corpus_option = click.option(
-    "--corpus", "corpus", type=click.Path(path_type=Path), envvar="QA_CORPUS_DIR", default=None,
-    help="Directory of articles (default: seeds).",
+    "--corpus", "corpus", type=click.Path(path_type=Path), default=None,
+    help="Directory of articles (default: QA_CORPUS_DIR, else seeds).",
+)
+no_reindex_option = click.option(
+    "--no-reindex", is_flag=True,
+    help="Answer from the index as it is: files changed on disk since are not cited (the answer names them).",
 )
 
 
 def load_settings(corpus: Path | None, **overrides) -> Settings:
+    """The settings, checked before anything runs: a bad value is a one-line error, exit 1."""
     try:
         return Settings.from_env(corpus_dir=corpus, **overrides)
-    except ValueError as exc:
+    except ValueError as exc:  # SettingsError, a QAError too
         raise click.ClickException(str(exc)) from exc
 
 
@@ -66,10 +71,14 @@ def main():
 
 
 @main.command()
-@click.argument("corpus", type=click.Path(path_type=Path), required=False, envvar="QA_CORPUS_DIR")
+@click.argument("corpus", type=click.Path(path_type=Path), required=False)
 @click.option("--rebuild", is_flag=True, help="Re-embed everything (recovers a damaged index).")
-def index(corpus: Path | None, rebuild: bool):
-    """Index (or incrementally re-index) a directory of articles."""
+@click.option("-v", "--verbose", is_flag=True, help="List every duplicate record, not just how many.")
+def index(corpus: Path | None, rebuild: bool, verbose: bool):
+    """Index (or incrementally re-index) a directory of articles (default: QA_CORPUS_DIR, else seeds).
+
+    Exit status: 0 when every readable file was indexed (duplicate records are indexed once and
+    only counted); 2 when some file could not be read or parsed (each is listed); 1 on an error."""
     from qa.assistant import Assistant
 
     settings = load_settings(corpus)
@@ -83,7 +92,7 @@ def index(corpus: Path | None, rebuild: bool):
         except QAError as exc:
             raise click.ClickException(str(exc)) from exc
     report = assistant.last_report
-    click.echo(str(report))
+    click.echo(report.summary(verbose))
     if report.problems:
         sys.exit(2)  # indexed what it could, but the user must know some files were left out
 
@@ -92,10 +101,11 @@ def index(corpus: Path | None, rebuild: bool):
 @click.argument("question")
 @corpus_option
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve.")
-def ask(question: str, corpus: Path | None, as_json: bool, k: int | None):
+@click.option("-k", "k", type=click.IntRange(*limits(Settings, "top_k")), default=None, help="Passages to retrieve.")
+@no_reindex_option
+def ask(question: str, corpus: Path | None, as_json: bool, k: int | None, no_reindex: bool):
     """Answer one QUESTION with cited passages."""
-    assistant = open_assistant(load_settings(corpus))
+    assistant = open_assistant(load_settings(corpus, auto_reindex=False if no_reindex else None))
     try:
         answer = assistant.ask(question, k=k)
     except QAError as exc:
@@ -105,9 +115,10 @@ def ask(question: str, corpus: Path | None, as_json: bool, k: int | None):
 
 @main.command()
 @corpus_option
-def chat(corpus: Path | None):
+@no_reindex_option
+def chat(corpus: Path | None, no_reindex: bool):
     """A conversation in the terminal (follow-up questions use earlier turns)."""
-    assistant = open_assistant(load_settings(corpus))
+    assistant = open_assistant(load_settings(corpus, auto_reindex=False if no_reindex else None))
     conversation = assistant.conversation()
     click.echo("Ask about the articles. Empty line or Ctrl-D to quit; /reset starts over.")
     while True:

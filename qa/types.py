@@ -59,7 +59,12 @@ class Answer(_Serialisable):
     unsupported_sentences: list[str] = field(default_factory=list)
     # The reader's calibrated probability that its best answer is right (also when it abstained).
     confidence: float = 0.0
+    # Files changed on disk since the index was built and not searched, because re-indexing was
+    # turned off (``auto_reindex``); the text says so too.
+    left_out: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    # Milliseconds per stage of answering (freshness, embed_query, search, sentences, compose, llm).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [self.text]
@@ -99,14 +104,27 @@ class IndexReport(_Serialisable):
     embedded_chunks: int
     removed_articles: int
     seconds: float
+    # Files (or records) that could not be read or parsed: each one is listed.
     problems: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
+    # Records whose text another article already has: indexed once, so not a problem.
+    duplicates: list[str] = field(default_factory=list)
+    files_read: int = 0  # corpus files read; the others were unchanged and reused as they were
+    # Milliseconds per phase: ingest, then the build's (load_previous, chunk, embed, write), load.
+    timings: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
+        return self.summary()
+
+    def summary(self, verbose: bool = False) -> str:
         text = (f"{self.articles} articles, {self.chunks} chunks indexed; {self.embedded_chunks} chunks "
                 f"embedded, {self.removed_articles} articles dropped, in {self.seconds:.1f}s")
+        if self.duplicates:
+            n = len(self.duplicates)
+            text += f"\n{n} duplicate record{'s' if n != 1 else ''} indexed once"
+            text += ":\n" + "\n".join(f"  - {d}" for d in self.duplicates) if verbose else "; --verbose lists them"
         if self.problems:
-            text += "\nNot indexed:\n" + "\n".join(f"  - {p}" for p in self.problems)
+            text += "\nNot indexed (could not be read or parsed):\n" + "\n".join(f"  - {p}" for p in self.problems)
         return text
 
 

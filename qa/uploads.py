@@ -1,9 +1,10 @@
-"""Corpus changes from users: validated uploads and removals, applied without losing anything.
+"""Corpus changes from users, on the file side: checking uploads, writing them, removing articles.
 
 A file is checked in full (type by content, size, decodable, at least one new article) before it
 is written into the corpus directory; it is written to a temporary name and linked into place
-without ever replacing an existing file, and removed again if re-indexing fails, so a failure
-leaves the corpus and the live index exactly as they were.
+without ever replacing an existing file. ``Assistant.add_files`` / ``remove_article`` then re-index
+and undo the file change if that fails, so a failure leaves the corpus and the live index exactly
+as they were. Nothing here knows the assistant: it is given the settings and the known hashes.
 """
 from __future__ import annotations
 
@@ -11,14 +12,12 @@ import os
 import re
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from index.ingest import SUPPORTED_SUFFIXES, load_file
-from qa.types import IndexReport, QAError
-
-if TYPE_CHECKING:
-    from qa.assistant import Assistant, Progress
+from qa.settings import Settings
+from qa.types import QAError
 
 UPLOAD_DIR = "uploads"
 # Bytes, not characters: file systems limit a name to 255 bytes, and "-NN" may be appended.
@@ -62,14 +61,14 @@ def _check_content_matches(name: str, suffix: str, data: bytes) -> None:
         raise QAError(f"Rejected {name!r}: the content is not HTML.")
 
 
-def add_files(assistant: "Assistant", files: list[tuple[str, bytes]], progress: "Progress | None" = None) -> IndexReport:
-    settings = assistant.settings
+def check_files(files: list[tuple[str, bytes]], settings: Settings,
+                known_hashes: set[str]) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """([(safe name, data)] to write, [why each other file was refused]); QAError if none is usable."""
     if not files:
         raise QAError("No files to add.")
     if len(files) > settings.max_upload_files:
         raise QAError(f"Too many files at once ({len(files)}); the limit is {settings.max_upload_files}.")
-    target_dir = Path(settings.corpus_dir) / UPLOAD_DIR
-    known = {assistant.article(info.id).hash for info in assistant.articles()}
+    known = set(known_hashes)
     accepted: list[tuple[str, bytes]] = []
     problems: list[str] = []
     for name, data in files:
@@ -85,21 +84,25 @@ def add_files(assistant: "Assistant", files: list[tuple[str, bytes]], progress: 
         accepted.append((clean, data))
     if not accepted:
         raise QAError("Nothing was added. " + " ".join(problems))
-    target_dir.mkdir(parents=True, exist_ok=True)
+    return accepted, problems
+
+
+def write_files(folder: Path, accepted: list[tuple[str, bytes]]) -> list[Path]:
+    """Write each file under its name (or ``stem-N``) in ``folder``; all or none of them."""
+    folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     try:
         for clean, data in accepted:
-            written.append(_write_new(target_dir, clean, data))
-        report = assistant.reindex(progress=progress)
-    except BaseException as exc:
-        for path in written:  # the live index never saw them: leave the corpus as it was
-            path.unlink(missing_ok=True)
-        if isinstance(exc, (OSError, QAError)):
-            raise QAError(f"Could not index the upload ({exc}); nothing was added.") from exc
+            written.append(_write_new(folder, clean, data))
+    except BaseException:
+        discard(written)
         raise
-    report.added = [p.relative_to(settings.corpus_dir).as_posix() for p in written]
-    report.problems = problems + report.problems
-    return report
+    return written
+
+
+def discard(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def _article_hashes(name: str, clean: str, data: bytes, max_bytes: int) -> set[str]:
@@ -134,20 +137,27 @@ def _write_new(folder: Path, name: str, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
 
 
-def remove_article(assistant: "Assistant", article_id: str, progress: "Progress | None" = None) -> IndexReport:
-    assistant.article(article_id)  # raises a clear QAError for an unknown id
+@dataclass(frozen=True)
+class Removal:
+    """An article's file moved aside (to a hidden name, which ingest skips) until the index without it is live."""
+
+    path: Path
+    trash: Path
+
+    def undo(self) -> None:
+        os.replace(self.trash, self.path)
+
+    def finish(self) -> None:
+        self.trash.unlink(missing_ok=True)
+
+
+def stage_removal(corpus_dir: str | os.PathLike, article_id: str) -> Removal:
     if "#" in article_id:
         raise QAError(f"{article_id!r} is one record of {article_id.split('#')[0]}; remove that file instead.")
-    corpus = Path(assistant.settings.corpus_dir).resolve()
+    corpus = Path(corpus_dir).resolve()
     path = (corpus / article_id).resolve()
     if corpus not in path.parents:
         raise QAError(f"Refusing to remove {article_id!r}: it is outside the corpus directory.")
-    trash = path.with_name(f".removed-{path.name}")
-    os.replace(path, trash)
-    try:
-        report = assistant.reindex(progress=progress)
-    except BaseException:
-        os.replace(trash, path)  # the index was not swapped: put the file back
-        raise
-    trash.unlink(missing_ok=True)
-    return report
+    removal = Removal(path, path.with_name(f".removed-{path.name}"))
+    os.replace(removal.path, removal.trash)
+    return removal

@@ -8,12 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from qa.settings import Settings
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
-SHARED_DATA = Path(os.environ.get("QA_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED_DATA = Settings.from_env().resolved_shared_data_dir
+# The shipped defaults, for tests that call index/ directly (index/ takes every value as a parameter).
+DEFAULTS = Settings()
 
 
 @pytest.fixture(autouse=True)

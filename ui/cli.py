@@ -57,8 +57,8 @@ def check_exposure(host: str, settings, accounts: Accounts | None) -> None:
 
 
 @click.command()
-@click.option("--corpus", "corpus", type=click.Path(path_type=Path), envvar="QA_CORPUS_DIR", default=None,
-              help="Directory of articles (default: seeds).")
+@click.option("--corpus", "corpus", type=click.Path(path_type=Path), default=None,
+              help="Directory of articles (default: QA_CORPUS_DIR, else seeds).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--auth", "auth", multiple=True, metavar="USER:PASSWORD",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
+from pathlib import Path
 
 from index.retrieve import SentenceHit
 from qa.attribution import with_attribution
@@ -14,9 +15,11 @@ _NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without
 
 
 class TrainedReader:
-    def __init__(self, model_path: str, quantized: bool = True):
-        self._quantized = quantized
+    def __init__(self, model_path: str, cache: Path, quantized: bool = True, threads: int | None = None):
         self._model_path = model_path
+        self._cache = cache
+        self._quantized = quantized
+        self._threads = threads
         self._model = None
         self._lock = threading.Lock()
 
@@ -26,14 +29,15 @@ class TrainedReader:
             if self._model is None:
                 from qa.reader.model import SpanReader
 
-                self._model = SpanReader(self._model_path, quantized=self._quantized)
+                self._model = SpanReader(self._model_path, self._cache, quantized=self._quantized,
+                                         threads=self._threads)
             return self._model
 
     def prepare(self) -> None:
         """Export the reader once (indexing time), so answering never needs torch."""
         from qa.reader.model import ensure_reader_exported
 
-        ensure_reader_exported(self._model_path, quantized=self._quantized)
+        ensure_reader_exported(self._model_path, self._cache, quantized=self._quantized)
 
     def warm_up(self) -> None:
         self.model.read("Who met the envoy?", ["President Assad met the envoy in Damascus."])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.onnx_encoder import cache_root, cached_export, cpu_session, model_key
+from index.onnx_encoder import cached_export, cpu_session, model_key
 from qa.reader.decode import SpanScore, answer_features, best_spans
 from qa.reader.features import load_tokenizer, make_windows, pad
 
@@ -40,9 +40,10 @@ def read_meta(weights: Path) -> ReaderMeta:
                       tuple(meta["calibration"]["weights"]))
 
 
-def ensure_reader_exported(model_path: str, weights: Path = MODEL_FILE, quantized: bool = True) -> Path:
+def ensure_reader_exported(model_path: str, cache: Path, weights: Path = MODEL_FILE, quantized: bool = True) -> Path:
+    """The reader's ONNX file in ``cache`` (the embedder's export cache), exported once where missing."""
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
-    folder = cache_root() / f"reader-v{EXPORT_VERSION}-{model_key(model_path)}-{digest}"
+    folder = Path(cache) / f"reader-v{EXPORT_VERSION}-{model_key(model_path)}-{digest}"
 
     def export(tmp: Path) -> None:
         from qa.reader.network import export_onnx, load_weights
@@ -56,11 +57,11 @@ def ensure_reader_exported(model_path: str, weights: Path = MODEL_FILE, quantize
 class SpanReader:
     """Reads passages for a question: the best answer spans of every window, with probabilities."""
 
-    def __init__(self, model_path: str, weights: Path = MODEL_FILE, quantized: bool = True,
+    def __init__(self, model_path: str, cache: Path, weights: Path = MODEL_FILE, quantized: bool = True,
                  threads: int | None = None):
         self.meta = read_meta(weights)
         self.tokenizer = load_tokenizer(model_path)
-        self.session = cpu_session(ensure_reader_exported(model_path, weights, quantized), threads)
+        self.session = cpu_session(ensure_reader_exported(model_path, cache, weights, quantized), threads)
         self._lock = threading.Lock()
 
     def read(self, question: str, passages: list[str], spans_per_window: int = 5) -> list[SpanScore]:

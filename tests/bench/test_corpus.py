@@ -9,6 +9,7 @@ from bench.corpus import (
     Record, build_corpus, estimate_chunks, parse_sizes, sample_questions, select_records, shift_digits,
 )
 from index.ingest import load_directory
+from tests.conftest import DEFAULTS
 
 
 def test_parse_sizes_accepts_k_suffix_and_plain_numbers():
@@ -90,7 +91,7 @@ def _tiny_corpus(tmp_path, seed_body: str):
 
 def test_build_corpus_gold_ids_are_the_ids_ingest_gives(tmp_path):
     shared, seeds, corpus = _tiny_corpus(tmp_path, "Seed body about Brahimi.")
-    ingested = load_directory(corpus.path)
+    ingested = load_directory(corpus.path, DEFAULTS.max_article_bytes)
     by_id = {a.id: a for a in ingested.articles}
     assert not ingested.problems
     assert {q.question for q in corpus.questions} == {"Where is Normandy?", "Who pays Apple?"}

@@ -75,11 +75,12 @@ def test_report_renders_partial_results_in_text_and_markdown():
 
 def test_seeding_from_a_smaller_index_reuses_its_exact_vectors(tmp_path):
     from index.articles import Article
-    from index.store import IndexParams, build
+    from index.store import build
+    from tests.conftest import DEFAULTS
 
     fake = FakeEmbedder()
     articles = [Article(f"a{i}", f"T{i}", f"Article {i} says {i * 7} things.") for i in range(3)]
-    build(articles, tmp_path, fake, IndexParams(fake.model_path))
+    build(articles, tmp_path, fake, DEFAULTS.index_params(fake.model_path))
     reuse = VariantReuseEmbedder(FakeEmbedder())
     assert reuse.seed_from(str(tmp_path)) == 3
     vectors = reuse.encode(["Article 1 says 7 things."])

@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding import Embedder, resolve_backend
+from index.embedding import Embedder, EmbedderConfig
 from index.onnx_encoder import UnsupportedModel, check_supported, model_key
+from tests.conftest import DEFAULTS
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTS = [
@@ -22,9 +23,13 @@ TEXTS = [
 ]
 
 
+def embedder(backend: str | None = None) -> Embedder:
+    return Embedder(DEFAULTS.replace(embedding_backend=backend or DEFAULTS.embedding_backend).embedder_config())
+
+
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="onnx-int8"):
-        resolve_backend("tensorrt")
+        EmbedderConfig(DEFAULTS.embedding_model, "tensorrt", 64, None, DEFAULTS.resolved_onnx_cache)
 
 
 def test_only_mean_pooling_models_are_exported(tmp_path):
@@ -48,9 +53,9 @@ def test_cache_key_follows_the_model_files(tmp_path):
 
 @pytest.mark.slow
 def test_onnx_vectors_match_sentence_transformers():
-    reference = Embedder(backend="sentence-transformers").encode(TEXTS)
-    fp32 = Embedder(backend="onnx")
-    int8 = Embedder(backend="onnx-int8")
+    reference = embedder("sentence-transformers").encode(TEXTS)
+    fp32 = embedder("onnx")
+    int8 = embedder("onnx-int8")
     assert fp32.backend == "onnx" and int8.backend == "onnx-int8"
     assert fp32.dimension == reference.shape[1]
     fp32_vectors, int8_vectors = fp32.encode(TEXTS), int8.encode(TEXTS)
@@ -62,8 +67,9 @@ def test_onnx_vectors_match_sentence_transformers():
 
 @pytest.mark.slow
 def test_asking_side_never_imports_torch_once_exported():
-    Embedder().encode(["export first"])
-    code = ("import sys; from index.embedding import Embedder; e = Embedder(); e.encode(['Who met Brahimi?']); "
+    embedder().encode(["export first"])
+    code = ("import sys; from index.embedding import Embedder; from qa import Settings; "
+            "e = Embedder(Settings().embedder_config()); e.encode(['Who met Brahimi?']); "
             "print(e.backend, any(m in sys.modules for m in ('torch', 'sentence_transformers', 'transformers')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True).stdout.split()

@@ -1,7 +1,10 @@
+import dataclasses
+
 import pytest
 
 from index.articles import Article
-from tests.conftest import SEEDS
+from index.store import IndexParams
+from tests.conftest import DEFAULTS, SEEDS
 
 
 @pytest.fixture(scope="session")
@@ -13,7 +16,12 @@ def seed_text() -> str:
 def embedder():
     from index.embedding import Embedder
 
-    return Embedder()
+    return Embedder(DEFAULTS.embedder_config())
+
+
+def params(embedder, **changes) -> IndexParams:
+    """The default index parameters for ``embedder``, with ``changes``."""
+    return dataclasses.replace(DEFAULTS.index_params(embedder.model_path), **changes)
 
 
 def articles(*texts: str) -> list[Article]:

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from index.ingest import IngestError, load_directory
+from tests.conftest import DEFAULTS
 
 
 def write(path, content):
@@ -19,7 +20,7 @@ def test_every_format(tmp_path):
     write(tmp_path / "one.json", json.dumps({"title": "Json one", "text": "Json body.", "url": "http://x", "date": "2024-01-01"}))
     write(tmp_path / "many.json", json.dumps([{"title": "A", "text": "First."}, {"text": "Second record\nmore"}]))
     write(tmp_path / "lines.jsonl", '{"title": "L1", "text": "Line one.", "source": "wire"}\n\n{"title": "L3", "text": "Line three."}\n')
-    result = load_directory(tmp_path)
+    result = load_directory(tmp_path, DEFAULTS.max_article_bytes)
     by_id = {a.id: a for a in result.articles}
     assert result.problems == []
     assert set(by_id) == {"plain.txt", "notes/story.md", "page.html", "one.json#1", "many.json#1", "many.json#2", "lines.jsonl#1", "lines.jsonl#3"}
@@ -42,7 +43,7 @@ def test_bad_files_are_reported_and_good_ones_kept(tmp_path):
     write(tmp_path / "broken.json", "{not json")
     write(tmp_path / "mixed.jsonl", '{"text": "ok"}\nnot json\n{"title": "no text"}\n')
     write(tmp_path / "copy.txt", "Good article.")
-    result = load_directory(tmp_path)
+    result = load_directory(tmp_path, DEFAULTS.max_article_bytes)
     # Files are read in sorted order, so the first copy of the duplicated text wins.
     assert sorted(a.id for a in result.articles) == ["copy.txt", "mixed.jsonl#1"]
     problems = {str(p) for p in result.problems}
@@ -52,20 +53,21 @@ def test_bad_files_are_reported_and_good_ones_kept(tmp_path):
     assert any(p.startswith("broken.json:1") and "malformed JSON" in p for p in problems)
     assert any(p.startswith("mixed.jsonl:2") for p in problems)
     assert any(p.startswith("mixed.jsonl#3:3") and "'text'" in p for p in problems)
-    assert "good.txt: duplicate of copy.txt; indexed once" in problems
+    # A duplicate is no problem: its text is indexed once, under the first id.
+    assert [str(d) for d in result.duplicates] == ["good.txt: duplicate of copy.txt; indexed once"]
 
 
 def test_legacy_encoding_is_decoded(tmp_path):
     write(tmp_path / "latin.txt", "Price: £5".encode("cp1252"))
-    assert load_directory(tmp_path).articles[0].text == "Price: £5"
+    assert load_directory(tmp_path, DEFAULTS.max_article_bytes).articles[0].text == "Price: £5"
 
 
 def test_hidden_folders_are_not_ingested(tmp_path):
     write(tmp_path / ".qa-cache" / "index" / "x.txt", "cache")
     write(tmp_path / "a.txt", "article")
-    assert [a.id for a in load_directory(tmp_path).articles] == ["a.txt"]
+    assert [a.id for a in load_directory(tmp_path, DEFAULTS.max_article_bytes).articles] == ["a.txt"]
 
 
 def test_missing_corpus_is_an_error(tmp_path):
     with pytest.raises(IngestError, match="not found"):
-        load_directory(tmp_path / "nope")
+        load_directory(tmp_path / "nope", DEFAULTS.max_article_bytes)

@@ -8,18 +8,18 @@ import pytest
 
 pytest.importorskip("llama_index.vector_stores.milvus", reason="install with `pip install -e '.[milvus]'`")
 
-from index.store import IndexParams, build, load
-from index.vectors import MILVUS, VectorStoreConfig, chunk_key, open_milvus, write_milvus
+from index.store import build, load
+from index.vectors import MILVUS, VectorStoreConfig, VectorStoreError, chunk_key, open_milvus, write_milvus
 from qa import Assistant, QAError
 from qa.settings import Settings
 from tests.conftest import copy_seeds
-from tests.index.conftest import articles
+from tests.index.conftest import articles, params
 
 pytestmark = pytest.mark.slow
 
 
-def params(embedder):
-    return IndexParams(embedder.model_path, vectors=VectorStoreConfig(MILVUS))
+def milvus_params(embedder):
+    return params(embedder, vectors=VectorStoreConfig(MILVUS))
 
 
 def test_seed_answers_and_citations_match_faiss(tmp_path, seed_assistant):
@@ -35,7 +35,7 @@ def test_seed_answers_and_citations_match_faiss(tmp_path, seed_assistant):
 
 
 def test_incremental_builds_write_only_new_rows_and_drop_removed(tmp_path, embedder):
-    p = params(embedder)
+    p = milvus_params(embedder)
     first = build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, p)
     assert first.embedded_articles == 3
     collection = load(tmp_path).manifest["vectors"]["collection"]
@@ -53,7 +53,7 @@ def test_incremental_builds_write_only_new_rows_and_drop_removed(tmp_path, embed
 
 def test_rows_no_generation_knows_are_never_returned(tmp_path, embedder):
     """What a crash between writing rows and switching generations leaves behind."""
-    p = params(embedder)
+    p = milvus_params(embedder)
     build(articles("Harbour news about ships."), tmp_path, embedder, p)
     index = load(tmp_path)
     orphan = embedder.encode(["Harbour news about ships."])[0]
@@ -64,7 +64,7 @@ def test_rows_no_generation_knows_are_never_returned(tmp_path, embedder):
 
 
 def test_rebuild_fills_a_new_collection_and_drops_the_old(tmp_path, embedder):
-    p = params(embedder)
+    p = milvus_params(embedder)
     build(articles("One story."), tmp_path, embedder, p)
     old = load(tmp_path).manifest["vectors"]["collection"]
     build(articles("One story."), tmp_path, embedder, p, rebuild=True)
@@ -75,8 +75,8 @@ def test_rebuild_fills_a_new_collection_and_drops_the_old(tmp_path, embedder):
 
 
 def test_switching_stores_reembeds_and_answers_the_same(tmp_path, embedder):
-    build(articles("Lions live in Kenya.", "Rain fell in Oslo."), tmp_path, embedder, IndexParams(embedder.model_path))
-    switched = build(articles("Lions live in Kenya.", "Rain fell in Oslo."), tmp_path, embedder, params(embedder))
+    build(articles("Lions live in Kenya.", "Rain fell in Oslo."), tmp_path, embedder, params(embedder))
+    switched = build(articles("Lions live in Kenya.", "Rain fell in Oslo."), tmp_path, embedder, milvus_params(embedder))
     assert switched.embedded_chunks == 2
     index = load(tmp_path)
     assert index.manifest["index_type"] == MILVUS and not (index.path / "faiss.index").exists()
@@ -86,8 +86,10 @@ def test_switching_stores_reembeds_and_answers_the_same(tmp_path, embedder):
 
 def test_unknown_vector_store_is_a_clear_error(tmp_path):
     corpus = copy_seeds(tmp_path / "seeds")
-    with pytest.raises(QAError, match="unknown vector store 'pinecone'"):
+    with pytest.raises(QAError, match="vector_store='pinecone': must be one of faiss, milvus"):
         Assistant.from_directory(corpus, Settings.from_env(vector_store="pinecone"))
+    with pytest.raises(VectorStoreError, match="unknown vector store 'pinecone'"):  # index/ checks its own input
+        VectorStoreConfig("pinecone")
 
 
 def test_a_locked_lite_file_is_a_clear_error(tmp_path, embedder):

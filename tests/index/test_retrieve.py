@@ -3,7 +3,8 @@ import pytest
 
 from index.articles import Article
 from index.retrieve import Retriever
-from index.store import IndexParams, build, load
+from index.store import build, load
+from tests.index.conftest import params
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +17,7 @@ STORY = ("Rebels seized the town of Harem on Sunday. The army answered with air 
 def retriever(tmp_path_factory, embedder):
     folder = tmp_path_factory.mktemp("retrieve")
     build([Article("harem.txt", "Harem", STORY), Article("other.txt", "Other", "Farmers sold apples at the fair.")],
-          folder, embedder, IndexParams(embedder.model_path))
+          folder, embedder, params(embedder))
     return Retriever(load(folder), embedder)
 
 

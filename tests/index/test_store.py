@@ -1,19 +1,19 @@
 """Incremental indexing with the real model: only new or changed text is embedded."""
 import pytest
 
-from index.store import IndexParams, build, load
-from tests.index.conftest import articles
+from index.store import build, load
+from tests.index.conftest import articles, params
 
 pytestmark = pytest.mark.slow
 
 
 def test_reindex_embeds_only_new_or_changed_and_drops_removed(tmp_path, embedder):
-    params = IndexParams(embedder.model_path)
-    first = build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, params)
+    p = params(embedder)
+    first = build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, p)
     assert (first.embedded_articles, first.removed_articles) == (3, 0)
-    unchanged = build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, params)
+    unchanged = build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, p)
     assert unchanged.embedded_chunks == 0
-    changed = build(articles("Alpha one. Alpha two.", "Beta story changed."), tmp_path, embedder, params)
+    changed = build(articles("Alpha one. Alpha two.", "Beta story changed."), tmp_path, embedder, p)
     assert (changed.embedded_articles, changed.removed_articles) == (1, 2)
     index = load(tmp_path)
     assert sorted(index.articles) == ["a0.txt", "a1.txt"]
@@ -25,15 +25,15 @@ def test_reindex_embeds_only_new_or_changed_and_drops_removed(tmp_path, embedder
 
 
 def test_changed_model_settings_force_reembedding(tmp_path, embedder):
-    build(articles("Alpha one."), tmp_path, embedder, IndexParams(embedder.model_path, chunk_size=160))
-    report = build(articles("Alpha one."), tmp_path, embedder, IndexParams(embedder.model_path, chunk_size=100))
+    build(articles("Alpha one."), tmp_path, embedder, params(embedder, chunk_size=160))
+    report = build(articles("Alpha one."), tmp_path, embedder, params(embedder, chunk_size=100))
     assert report.embedded_chunks == 1
 
 
 def test_only_the_live_generation_remains(tmp_path, embedder):
-    params = IndexParams(embedder.model_path)
-    build(articles("One."), tmp_path, embedder, params)
-    build(articles("Two."), tmp_path, embedder, params)
+    p = params(embedder)
+    build(articles("One."), tmp_path, embedder, p)
+    build(articles("Two."), tmp_path, embedder, p)
     generations = [p for p in tmp_path.iterdir() if p.name.startswith("gen-")]
     assert len(generations) == 1
     assert (tmp_path / "CURRENT").read_text() == generations[0].name
@@ -41,7 +41,7 @@ def test_only_the_live_generation_remains(tmp_path, embedder):
 
 def test_large_collections_switch_to_hnsw(tmp_path, embedder):
     texts = [f"Story number {i} about topic {i % 7}." for i in range(30)]
-    build(articles(*texts), tmp_path, embedder, IndexParams(embedder.model_path, hnsw_threshold=20))
+    build(articles(*texts), tmp_path, embedder, params(embedder, hnsw_threshold=20))
     index = load(tmp_path)
     assert index.manifest["index_type"] == "hnsw"
     query = embedder.encode(["Story number 17 about topic 3."])[0]
@@ -52,7 +52,7 @@ def test_large_collections_switch_to_hnsw(tmp_path, embedder):
 def test_a_same_size_change_after_a_verified_open_is_still_caught(tmp_path, embedder):
     from index.store import IndexCorrupt
 
-    build(articles("Alpha one.", "Beta two."), tmp_path, embedder, IndexParams(embedder.model_path))
+    build(articles("Alpha one.", "Beta two."), tmp_path, embedder, params(embedder))
     index = load(tmp_path)  # checksums verified once; later opens trust unchanged stat data
     assert (index.path / ".verified").exists()
     target = index.path / "articles.jsonl"

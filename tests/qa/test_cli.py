@@ -66,3 +66,31 @@ def test_chat_keeps_the_conversation(corpus):
     )
     assert result.returncode == 0, result.stderr
     assert "Turkey [1]" in result.stdout
+
+
+def test_duplicates_are_one_line_and_exit_zero(tmp_path):
+    corpus = copy_seeds(tmp_path / "seeds")
+    feed = "\n".join(json.dumps({"title": f"Copy {i}", "text": "The same wire story, filed twice."}) for i in range(3))
+    (corpus / "wire.jsonl").write_text(feed + "\n", encoding="utf-8")
+    result = qa("index", str(corpus))
+    assert result.returncode == 0, result.stderr  # `qa index ... && qa serve ...` goes on
+    assert "2 duplicate records indexed once; --verbose lists them" in result.stdout
+    assert "wire.jsonl#2" not in result.stdout
+    verbose = qa("index", str(corpus), "--verbose")
+    assert verbose.returncode == 0
+    assert "wire.jsonl#2: duplicate of wire.jsonl#1; indexed once" in verbose.stdout
+    assert "wire.jsonl#3: duplicate of wire.jsonl#1; indexed once" in verbose.stdout
+
+
+def test_ask_without_reindexing_names_what_it_left_out(tmp_path):
+    corpus = copy_seeds(tmp_path / "seeds")
+    (corpus / "desk").mkdir()
+    (corpus / "desk" / "brahimi.txt").write_text("Envoy\n\nLakhdar Brahimi met the Velmora mayor.\n", encoding="utf-8")
+    assert qa("index", str(corpus)).returncode == 0
+    (corpus / "desk" / "brahimi.txt").unlink()
+    asked = qa("ask", "Who met Brahimi?", "--corpus", str(corpus), "--json", "--no-reindex")
+    assert asked.returncode == 0, asked.stderr
+    data = json.loads(asked.stdout)
+    assert data["left_out"] == ["desk/brahimi.txt"]
+    assert all(p["article"] != "desk/brahimi.txt" for p in [*data["citations"], *data["retrieved"]])
+    assert "Not searched: 1 file changed on disk" in data["text"]

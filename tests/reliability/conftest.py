@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
+from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -13,6 +16,8 @@ from tests.conftest import copy_seeds
 
 QA_COMMAND = [sys.executable, "-c", "from qa.cli import main; main()"]
 BRAHIMI = "Who met Brahimi?"
+# A quoted passage on the chat page: its link (article, start, end) and the quote shown.
+CITED = re.compile(r'<a class="qa-cite" href="#qa:([^"]+)">.*?<span class="qa-quote">(.*?)</span>', re.DOTALL)
 
 # Words from several scripts plus the punctuation and spacing that trip sentence splitters.
 VOCABULARY = (
@@ -50,6 +55,26 @@ def generated_article(rng: random.Random, topic: str) -> str:
 def assert_citations_exact(assistant, answer) -> None:
     for passage in [*answer.citations, *answer.see_also, *answer.retrieved]:
         assert assistant.article(passage.article).text[passage.start:passage.end] == passage.quote
+
+
+def message_text(message: dict) -> str:
+    """The HTML of one chat message as the Gradio client returns it (text, or a list of parts)."""
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+
+
+def page_quotes(reply_html: str) -> list[tuple[str, int, int, str]]:
+    """(article, start, end, quote) of every passage a chat-page answer quotes."""
+    found = []
+    for target, quote in CITED.findall(reply_html):
+        where = parse_qs(unescape(target))
+        found.append((where["a"][0], int(where["s"][0]), int(where["e"][0]), unescape(quote)))
+    return found
+
+
+def assert_page_quotes_match_disk(corpus: Path, reply_html: str) -> None:
+    for article, start, end, quote in page_quotes(reply_html):
+        assert (corpus / article).read_text(encoding="utf-8")[start:end] == quote, (article, start, end)
 
 
 def assert_brahimi_answered(assistant) -> None:

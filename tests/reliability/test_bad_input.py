@@ -158,11 +158,13 @@ def test_cli_index_reports_each_bad_file_and_keeps_everything_else(corpus_with_b
         "lines.jsonl#3:3: record has no 'text' string",
         "scan.pdf: unsupported file type '.pdf'",
         "broken.html: HTML could not be read",
-        "copy.txt: duplicate of 000_0226462cf7c6313f.txt; indexed once",
         f"huge.txt: file is {FIFTY_MB:,} bytes, over the 20,971,520-byte limit",
         "pipe.txt: not a regular file",
     ]:
         assert line in result.output
+    # A duplicate is no fault: one line counts it, --verbose names it.
+    assert "1 duplicate record indexed once; --verbose lists them" in result.output
+    assert "copy.txt: duplicate of 000_0226462cf7c6313f.txt; indexed once" in invoke("index", str(corpus), "-v").output
     index = load(corpus / ".qa-cache" / "index")
     assert set(index.articles) == {"000_0226462cf7c6313f.txt", "lines.jsonl#1", "page.html"}
     assert "alert" not in index.articles["page.html"].text

@@ -16,7 +16,7 @@ from index.ingest import load_directory
 from index.store import IndexCorrupt, current_generation, load
 from qa import Assistant, QAError, Settings
 from qa.cli import main
-from tests.conftest import copy_seeds
+from tests.conftest import DEFAULTS, copy_seeds
 from tests.reliability.conftest import assert_brahimi_answered, generated_article, run_qa, start_qa
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def index_state(index_dir: Path) -> dict[str, str]:
 
 
 def corpus_state(corpus: Path) -> dict[str, str]:
-    return {a.id: a.hash for a in load_directory(corpus).articles}
+    return {a.id: a.hash for a in load_directory(corpus, DEFAULTS.max_article_bytes).articles}
 
 
 def generations(index_dir: Path) -> set[str]:

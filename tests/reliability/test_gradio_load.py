@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import socket
 import statistics
 import threading
 import time
-from html import unescape
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -24,7 +21,7 @@ os.environ.update(OFFLINE_ENV)  # before gradio is imported, as `qa serve` does
 
 from qa import Assistant  # noqa: E402
 from tests.conftest import copy_seeds  # noqa: E402
-from tests.reliability.conftest import generated_article  # noqa: E402
+from tests.reliability.conftest import assert_page_quotes_match_disk, generated_article, message_text  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +34,6 @@ SCRIPT = [
     ("Who met Brahimi?", "Assad"),
     ("When did engineers open the Karsfeld dam?", None),  # answerable only once an upload is indexed
 ]
-CITED = re.compile(r'<a class="qa-cite" href="#qa:([^"]+)">.*?<span class="qa-quote">(.*?)</span>', re.DOTALL)
 
 
 def _free_port() -> int:
@@ -61,23 +57,15 @@ def server(tmp_path):
     demo.close()
 
 
-def _text(message: dict) -> str:
-    content = message["content"]
-    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
-
-
 def _check_reply(corpus: Path, messages: list[dict], asked: list[str], expect: str | None) -> None:
     from ui.render import question_html
 
-    assert [_text(m) for m in messages if m["role"] == "user"] == [question_html(q) for q in asked]
-    reply = _text(messages[-1])
+    assert [message_text(m) for m in messages if m["role"] == "user"] == [question_html(q) for q in asked]
+    reply = message_text(messages[-1])
     assert "qa-error" not in reply and "qa-pending" not in reply, reply[:300]
     if expect:
         assert "qa-answered" in reply and expect in reply, reply[:300]
-    for target, quote in CITED.findall(reply):
-        where = parse_qs(unescape(target))
-        text = (corpus / where["a"][0]).read_text(encoding="utf-8")
-        assert text[int(where["s"][0]):int(where["e"][0])] == unescape(quote)
+    assert_page_quotes_match_disk(corpus, reply)
 
 
 def _session(url: str, corpus: Path, deadline: float, latencies: list[float], failures: list[str], seed: int) -> None:
