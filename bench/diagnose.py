@@ -2,19 +2,20 @@
 
 Runs on the indexes and corpora a previous ``python -m bench`` run left in ``bench/out/`` and writes
 ``bench/out/diagnose-<UTC time>.json``. Each part runs in its own process (``python -m bench.diagnose
-<part> <args.json>``), like the stages. Parts:
+<part> <args.json>``), like the stages. The breakdowns come from the public timing hooks: an answer's
+``timings`` (per stage of answering), an index report's ``timings`` (per phase of indexing) and the
+embedder's ``encode_*`` counters. Parts:
 
-- ``cold``: a cold ``qa ask`` split into imports, opening the index (checksums, parsing, FAISS/BM25
-  reads), the embedder's first call and answering (spaCy's first load);
-- ``ask``: a warm ask split into query embedding, hybrid search, sentence scoring (how many sentences
-  are embedded per question) and the rest;
+- ``cold``: a cold ``qa ask`` split into imports, opening the index and the first answer's stages
+  (the embedder's first call and spaCy's first load fall into embed_query and compose);
+- ``ask``: warm asks split into the freshness check, query embedding, hybrid search, sentence scoring
+  (and how many sentences are embedded per question) and composing;
 - ``hnsw``: HNSW recall@10 against exact search and search time for several ``efSearch`` values;
 - ``flat``: exact flat search time with FAISS's default OpenMP threads and with one thread;
-- ``add``: adding one article split into the functions of ``qa.uploads`` / ``index.store`` it runs.
+- ``add``: adding one article split into the phases of re-indexing.
 """
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -29,42 +30,6 @@ RESULT_MARK = "DIAGNOSE-RESULT "
 OUT = Path(__file__).resolve().parent / "out"
 
 
-class Timers:
-    """Inclusive and exclusive seconds per wrapped function (exclusive: minus wrapped callees)."""
-
-    def __init__(self):
-        self.inclusive: dict[str, float] = {}
-        self.exclusive: dict[str, float] = {}
-        self.calls: dict[str, int] = {}
-        self._stack: list[list[float]] = []
-
-    def wrap(self, owner, name: str, label: str | None = None) -> None:
-        original = getattr(owner, name)
-        label = label or f"{getattr(owner, '__name__', owner)}.{name}"
-        timers = self
-
-        @functools.wraps(original)
-        def wrapper(*args, **kwargs):
-            timers._stack.append([0.0])
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                elapsed = time.perf_counter() - started
-                children = timers._stack.pop()[0]
-                if timers._stack:
-                    timers._stack[-1][0] += elapsed
-                timers.inclusive[label] = timers.inclusive.get(label, 0.0) + elapsed
-                timers.exclusive[label] = timers.exclusive.get(label, 0.0) + elapsed - children
-                timers.calls[label] = timers.calls.get(label, 0) + 1
-
-        setattr(owner, name, wrapper)
-
-    def to_dict(self) -> dict:
-        return {label: {"inclusive_s": self.inclusive[label], "exclusive_s": self.exclusive[label],
-                        "calls": self.calls[label]} for label in self.inclusive}
-
-
 def _settings(corpus: str, index_dir: str):
     from qa.settings import Settings
 
@@ -72,77 +37,46 @@ def _settings(corpus: str, index_dir: str):
 
 
 def part_cold(args: dict) -> dict:
-    """One cold `qa ask` (this process is fresh), with its phases timed."""
+    """One cold `qa ask` (this process is fresh) through the calls the command makes, phases timed."""
     started = time.perf_counter()
-    import qa.assistant
-    import qa.cli
-    import index.embedding
-    import index.retrieve
-    import index.store
+    from qa.assistant import Assistant
     imports = time.perf_counter() - started
-    timers = Timers()
-    timers.wrap(qa.assistant, "_index_is_current")
-    timers.wrap(qa.assistant, "_load_index")
-    timers.wrap(index.store, "_verify_files")
-    timers.wrap(index.store, "_read_generation")
-    timers.wrap(index.retrieve.Retriever, "__init__", "Retriever.__init__ (idf table)")
-    timers.wrap(index.embedding.Embedder, "encode", "Embedder.encode")
-    timers.wrap(qa.assistant.Assistant, "ask", "Assistant.ask")
-    import qa.entities
-    timers.wrap(qa.entities, "_pipeline", "spaCy pipeline load")
-    os.environ["QA_INDEX_DIR"] = args["index"]
     before = time.perf_counter()
-    qa.cli.main(["ask", args["question"], "--corpus", args["corpus"]], standalone_mode=False)
-    rest = time.perf_counter() - before
+    assistant = Assistant.open(settings=_settings(args["corpus"], args["index"]))
+    opened = time.perf_counter() - before
+    answer = assistant.ask(args["question"])
+    str(answer)
     usage = os.times()
-    return {"question": args["question"], "qa_imports_s": imports, "command_s": rest,
-            "in_process_total_s": time.perf_counter() - started, "cpu_s": usage.user + usage.system,
-            "phases": timers.to_dict()}
+    return {"question": args["question"], "qa_imports_s": imports, "open_s": opened,
+            "ask_ms": answer.latency_ms, "ask_stages_ms": answer.timings,
+            "in_process_total_s": time.perf_counter() - started, "cpu_s": usage.user + usage.system}
 
 
 def part_ask(args: dict) -> dict:
-    """Warm asks with embedding calls split into the query embedding and sentence scoring."""
-    import index.embedding
-    import index.retrieve
+    """Warm asks split by the answer's stage timings; the embedder's counters give sentences embedded."""
     from qa.assistant import Assistant
 
     assistant = Assistant.open_index(_settings(args["corpus"], args["index"]))
     questions = [q["question"] for q in args["questions"]]
     for q in questions[:5]:
         assistant.ask(q)
-    timers = Timers()
-    timers.wrap(index.retrieve.Retriever, "search", "Retriever.search")
-    timers.wrap(index.retrieve.Retriever, "sentences", "Retriever.sentences")
-    texts_per_call: list[int] = []
-    original = index.embedding.Embedder.encode
-
-    def encode(self, texts, show_progress=False):
-        texts_per_call.append(len(texts))
-        return original(self, texts, show_progress)
-
-    index.embedding.Embedder.encode = encode
-    timers.wrap(index.embedding.Embedder, "encode", "Embedder.encode")
-    totals, per_question = [], []
+    embedder = assistant.embedder
+    per_question = []
     for q in questions:
-        before = dict(timers.inclusive)
-        calls_before = len(texts_per_call)
-        started = time.perf_counter()
-        assistant.ask(q)
-        total = (time.perf_counter() - started) * 1000
-        delta = {k: (timers.inclusive.get(k, 0.0) - before.get(k, 0.0)) * 1000 for k in timers.inclusive}
-        sizes = texts_per_call[calls_before:]
-        per_question.append({"total": total, **delta, "sentences_embedded": sum(s for s in sizes if s > 1)})
-        totals.append(total)
+        texts_before = embedder.encoded_texts
+        answer = assistant.ask(q)
+        # One text is the question; the rest are the candidate sentences scored.
+        per_question.append({"total": answer.latency_ms, **answer.timings,
+                             "sentences_embedded": embedder.encoded_texts - texts_before - 1})
 
     def stats(key):
         values = np.asarray([p.get(key, 0.0) for p in per_question], dtype=np.float64)
         return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)),
                 "mean": float(values.mean())}
 
-    keys = ["total", "Retriever.search", "Retriever.sentences", "Embedder.encode", "sentences_embedded"]
+    keys = ["total", "freshness", "embed_query", "search", "sentences", "compose", "sentences_embedded"]
     result = {k: stats(k) for k in keys}
-    # Embedding calls with one text are the query; the others are sentence scoring.
-    result["note"] = "ms per question; Embedder.encode covers the query and the sentence embeddings"
+    result["note"] = "ms per question (Answer.timings); sentences_embedded is a count"
     result["questions"] = len(questions)
     return result
 
@@ -156,7 +90,7 @@ def part_hnsw(args: dict) -> dict:
     index = load(args["index"], verify=False)
     live = index.vectors
     vectors_all = live.reconstruct_n(0, live.ntotal)
-    embedder = Embedder()
+    embedder = Embedder(_settings(args["corpus"], args["index"]).embedder_config())
     queries = embedder.encode([q["question"] for q in args["questions"]]).astype(np.float32)
     exact = faiss.IndexFlatIP(vectors_all.shape[1])
     exact.add(vectors_all)
@@ -198,7 +132,8 @@ def part_flat(args: dict) -> dict:
     vectors_all = live.reconstruct_n(0, live.ntotal)
     exact = faiss.IndexFlatIP(vectors_all.shape[1])
     exact.add(vectors_all)
-    queries = Embedder().encode([q["question"] for q in args["questions"]]).astype(np.float32)
+    queries = Embedder(_settings(args["corpus"], args["index"]).embedder_config()).encode(
+        [q["question"] for q in args["questions"]]).astype(np.float32)
     result = {"chunks": int(exact.ntotal), "default_omp_threads": faiss.omp_get_max_threads()}
     for threads in (faiss.omp_get_max_threads(), 1):
         faiss.omp_set_num_threads(threads)
@@ -213,48 +148,23 @@ def part_flat(args: dict) -> dict:
 
 
 def part_add(args: dict) -> dict:
-    """One upload into the existing index through Assistant.add_files, split by function."""
-    import bm25s
-
-    import index.embedding
-    import index.retrieve
-    import index.store
-    import qa.assistant
-    import qa.uploads
+    """One upload into the existing index through Assistant.add_files, split by the report's phases."""
     from qa.assistant import Assistant
 
     settings = _settings(args["corpus"], args["index"])
     assistant = Assistant.open_index(settings)
-    assistant._embedder.encode(["warm-up"])
-    timers = Timers()
-    timers.wrap(qa.assistant, "load_directory", "load_directory (read + hash the corpus)")
-    timers.wrap(qa.assistant, "_index_corpus")
-    timers.wrap(qa.assistant, "_load_index", "_load_index (reopen the new generation)")
-    timers.wrap(qa.assistant, "build", "build (index.store)")
-    timers.wrap(index.store, "chunk_article", "chunk_article (new article only)")
-    timers.wrap(index.embedding.Embedder, "encode", "Embedder.encode (new chunks)")
-    timers.wrap(qa.uploads, "_article_hashes", "uploads._article_hashes (parse the upload)")
-    timers.wrap(index.store, "_load_reusable", "_load_reusable (load the previous generation)")
-    timers.wrap(index.store, "_verify_files", "_verify_files (sizes; sha256 unless unchanged since verified)")
-    timers.wrap(index.store, "_read_generation", "_read_generation (parse JSON, read FAISS + BM25)")
-    timers.wrap(index.store, "_chunks_by_article")
-    timers.wrap(index.store, "_write_generation")
-    timers.wrap(index.store, "make_faiss_index", "make_faiss_index (HNSW/flat from all vectors)")
-    timers.wrap(index.store, "content_terms", "content_terms (BM25 tokenising)")
-    timers.wrap(bm25s.BM25, "index", "BM25.index")
-    timers.wrap(bm25s.BM25, "save", "BM25.save")
-    timers.wrap(index.store, "_sha256", "_sha256 (all calls)")
-    timers.wrap(index.store, "_fsync")
-    timers.wrap(index.store, "_collect_garbage")
-    timers.wrap(index.retrieve.Retriever, "__init__", "Retriever.__init__ (idf table)")
+    assistant.embedder.encode(["warm-up"])
     text = args["text"]
     started = time.perf_counter()
     report = assistant.add_files([("bench-diagnose-article.txt", text.encode("utf-8"))])
     total = time.perf_counter() - started
     for added in report.added:
-        (Path(settings.corpus_dir) / added).unlink(missing_ok=True)
+        assistant.remove_article(added)
+    phases = dict(report.timings)
+    # What the phases do not cover: checking the upload, writing it, taking the lock.
+    phases["checks_and_writing"] = total * 1000 - sum(report.timings.values())
     return {"seconds": total, "chunks_in_index": report.chunks, "embedded_chunks": report.embedded_chunks,
-            "phases": timers.to_dict()}
+            "files_read": report.files_read, "phases_ms": phases}
 
 
 PARTS = {"cold": part_cold, "ask": part_ask, "hnsw": part_hnsw, "flat": part_flat, "add": part_add}
