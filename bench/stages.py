@@ -34,21 +34,29 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _settings(corpus: str, index_dir: str):
+def _settings(corpus: str | None = None, index_dir: str | None = None, **overrides):
+    """The settings `qa` would use (QA_* variables included), with these overrides (None: not given)."""
     from qa.settings import Settings
 
-    return Settings.from_env(corpus_dir=Path(corpus), index_dir=Path(index_dir))
+    return Settings.from_env(corpus_dir=corpus and Path(corpus), index_dir=index_dir and Path(index_dir), **overrides)
+
+
+def _embedder(**overrides):
+    from index.embedding import Embedder
+
+    return Embedder(_settings(**overrides).embedder_config())
 
 
 def _sample_chunk_texts(corpus: str, n: int, seed: int = 11) -> list[str]:
     from index.chunking import chunk_article
     from index.ingest import load_directory
 
-    articles = load_directory(corpus).articles
+    settings = _settings(corpus)
+    articles = load_directory(corpus, settings.max_article_bytes).articles
     random.Random(seed).shuffle(articles)
     texts: list[str] = []
     for article in articles:
-        texts.extend(c.text for c in chunk_article(article))
+        texts.extend(c.text for c in chunk_article(article, settings.chunk_size, settings.chunk_overlap))
         if len(texts) >= n:
             break
     return texts[:n]
@@ -141,10 +149,8 @@ class VariantReuseEmbedder(TimedEmbedder):
 
 def stage_prepare(args: dict) -> dict:
     """Make sure the default backend is ready (exports the ONNX model once) and time that."""
-    from index.embedding import Embedder
-
     started = time.perf_counter()
-    embedder = Embedder(backend=args.get("backend"))
+    embedder = _embedder(embedding_backend=args.get("backend"))
     embedder.encode(["warm-up"])
     return {"backend": embedder.backend, "seconds": time.perf_counter() - started,
             "onnx_path": str(getattr(embedder.encoder, "onnx_path", ""))}
@@ -152,8 +158,6 @@ def stage_prepare(args: dict) -> dict:
 
 def stage_encoders(args: dict) -> dict:
     """Throughput of each backend on the same chunk texts, interleaved in rounds on a shared machine."""
-    from index.embedding import Embedder
-
     texts = _sample_chunk_texts(args["corpus"], args["chunks"])
     backends = args["backends"]
     rounds = max(1, args.get("rounds", 4))
@@ -161,7 +165,7 @@ def stage_encoders(args: dict) -> dict:
     load_seconds = {}
     for name in backends:
         started = time.perf_counter()
-        embedders[name] = Embedder(backend=name, batch_size=args.get("batch_size", 64))
+        embedders[name] = _embedder(embedding_backend=name, embedding_batch_size=args.get("batch_size"))
         embedders[name].encode(texts[:2])
         load_seconds[name] = time.perf_counter() - started
     seconds = {name: 0.0 for name in backends}
@@ -204,18 +208,18 @@ def stage_index(args: dict) -> dict:
     """A full build of the corpus through index.store.build, as `qa index --rebuild` does."""
     from index.embedding import Embedder
     from index.ingest import load_directory
-    from index.store import IndexParams, build, current_generation
+    from index.store import build, current_generation
 
-    settings = _settings(args["corpus"], args["index"])
-    embedder = Embedder(settings.embedding_model, backend=args.get("backend"))
+    settings = _settings(args["corpus"], args["index"], embedding_backend=args.get("backend"))
+    embedder = Embedder(settings.embedder_config())
     embedder.encode(["warm-up"])  # model load is start-up cost, reported by the prepare stage
     wrapped = VariantReuseEmbedder(embedder) if args.get("reuse_vectors") else TimedEmbedder(embedder)
     seeded = {path: wrapped.seed_from(path) for path in args.get("seed_indexes", [])} if args.get("reuse_vectors") else {}
     started = time.perf_counter()
     ingested = load_directory(settings.corpus_dir, settings.max_article_bytes)
     ingest_seconds = time.perf_counter() - started
-    params = IndexParams(embedder.model_path, settings.chunk_size, settings.chunk_overlap, settings.hnsw_threshold)
-    report = build(ingested.articles, settings.resolved_index_dir, wrapped, params, rebuild=True)
+    report = build(ingested.articles, settings.resolved_index_dir, wrapped, settings.index_params(embedder.model_path),
+                   rebuild=True, sources=ingested.sources)
     total = time.perf_counter() - started
     gen = current_generation(settings.resolved_index_dir)
     manifest = json.loads((gen / "manifest.json").read_text())
@@ -246,6 +250,7 @@ def stage_query(args: dict) -> dict:
     """Warm latency over the questions, FAISS search alone, exact vs HNSW recall, peak memory."""
     import faiss
 
+    from index.retrieve import CANDIDATES
     from index.store import make_faiss_index
     from qa.assistant import Assistant
 
@@ -256,26 +261,21 @@ def stage_query(args: dict) -> dict:
     questions = args["questions"]
     for q in questions[:5]:
         assistant.ask(q["question"])
-    retriever = assistant._live.retriever
-    index = assistant._live.index
-    embed_ms, retrieve_ms, ask_ms, hits = [], [], [], []
+    index = assistant.index
+    embed_ms, retrieve_ms, ask_ms, freshness_ms, hits = [], [], [], [], []
     for q in questions:
-        t0 = time.perf_counter()
-        retriever.embed_query(q["question"])
-        t1 = time.perf_counter()
-        passages = assistant.retrieve(q["question"])
-        t2 = time.perf_counter()
-        assistant.ask(q["question"])
-        t3 = time.perf_counter()
-        embed_ms.append((t1 - t0) * 1000)
-        retrieve_ms.append((t2 - t1) * 1000)
-        ask_ms.append((t3 - t2) * 1000)
-        found = {p.article for p in passages}
+        answer = assistant.ask(q["question"])
+        # The answer's own stage timings: retrieval is embedding the question plus the hybrid search.
+        embed_ms.append(answer.timings["embed_query"])
+        retrieve_ms.append(answer.timings["embed_query"] + answer.timings["search"])
+        freshness_ms.append(answer.timings["freshness"])
+        ask_ms.append(answer.latency_ms)
+        found = {p.article for p in answer.retrieved}
         hits.append(len(found & set(q["gold"])) / len(q["gold"]))
     query_peak = peak_rss_mb()
-    vectors = np.stack([retriever.embed_query(q["question"]) for q in questions]).astype(np.float32)
+    vectors = assistant.embedder.encode([q["question"] for q in questions])
     live = index.vectors
-    k = min(retriever.candidates, index.size)
+    k = min(CANDIDATES, index.size)
     all_vectors = live.reconstruct_n(0, live.ntotal)
     exact = faiss.IndexFlatIP(all_vectors.shape[1])
     exact.add(all_vectors)
@@ -292,6 +292,7 @@ def stage_query(args: dict) -> dict:
         "questions": len(questions),
         "embed_query_ms": {"p50": percentile(embed_ms, 50), "p95": percentile(embed_ms, 95)},
         "retrieve_ms": {"p50": percentile(retrieve_ms, 50), "p95": percentile(retrieve_ms, 95)},
+        "freshness_ms": {"p50": percentile(freshness_ms, 50), "p95": percentile(freshness_ms, 95)},
         "ask_ms": {"p50": percentile(ask_ms, 50), "p95": percentile(ask_ms, 95)},
         "live_search_ms": {"p50": percentile(live_ms, 50), "p95": percentile(live_ms, 95)},
         "exact_search_ms": {"p50": percentile(exact_ms, 50), "p95": percentile(exact_ms, 95)},
@@ -330,17 +331,18 @@ def stage_add_one(args: dict) -> dict:
     settings = _settings(args["corpus"], args["index"])
     assistant = Assistant.open_index(settings)
     text = args["text"]
-    chunks = chunk_article(Article("added", text.split("\n", 1)[0], text))
-    assistant._embedder.encode(["warm-up"])
+    chunks = chunk_article(Article("added", text.split("\n", 1)[0], text), settings.chunk_size, settings.chunk_overlap)
+    assistant.embedder.encode(["warm-up"])
     started = time.perf_counter()
-    assistant._embedder.encode([c.text for c in chunks])
+    assistant.embedder.encode([c.text for c in chunks])
     own_embedding = time.perf_counter() - started
     started = time.perf_counter()
     report = assistant.add_files([("bench-added-article.txt", text.encode("utf-8"))])
     total = time.perf_counter() - started
-    for added in report.added:
-        (Path(settings.corpus_dir) / added).unlink(missing_ok=True)
+    for added in report.added:  # leave corpus and index as they were, for the next run's stages
+        assistant.remove_article(added)
     return {"chunks_in_index": report.chunks, "added_chunks": report.embedded_chunks, "seconds": total,
+            "files_read": report.files_read, "phases_ms": report.timings,
             "own_embedding_seconds": own_embedding, "overhead_seconds": total - own_embedding}
 
 
@@ -348,7 +350,6 @@ def stage_quality(args: dict) -> dict:
     """Hybrid retrieval quality per backend on one index: gold article in the top k, and MRR."""
     import faiss
 
-    from index.embedding import Embedder
     from index.retrieve import Retriever
     from index.store import load
 
@@ -357,7 +358,7 @@ def stage_quality(args: dict) -> dict:
     texts = [c.text for c in index.chunks]
     results = {}
     for name in args["backends"]:
-        embedder = Embedder(backend=name)
+        embedder = _embedder(embedding_backend=name)
         started = time.perf_counter()
         matrix = embedder.encode(texts)
         encode_seconds = time.perf_counter() - started
