@@ -8,8 +8,8 @@ embedder's ``encode_*`` counters. Parts:
 
 - ``cold``: a cold ``qa ask`` split into imports, opening the index and the first answer's stages
   (the embedder's first call falls into embed_query, the reader's first load into read);
-- ``ask``: warm asks split into the freshness check, query embedding, hybrid search, sentence scoring
-  (and how many sentences are embedded per question) and composing;
+- ``ask``: warm asks split into the freshness check, query embedding, hybrid search, reading (the
+  trained reader; yes/no questions embed candidate sentences, counted) and composing;
 - ``hnsw``: HNSW recall@10 against exact search and search time for several ``efSearch`` values;
 - ``flat``: exact flat search time with FAISS's default OpenMP threads and with one thread;
 - ``add``: adding one article split into the phases of re-indexing.
@@ -65,7 +65,7 @@ def part_ask(args: dict) -> dict:
     for q in questions:
         texts_before = embedder.encoded_texts
         answer = assistant.ask(q)
-        # One text is the question; the rest are the candidate sentences scored.
+        # One text is the question; the rest are candidate sentences scored (yes/no questions only).
         per_question.append({"total": answer.latency_ms, **answer.timings,
                              "sentences_embedded": embedder.encoded_texts - texts_before - 1})
 
@@ -74,7 +74,7 @@ def part_ask(args: dict) -> dict:
         return {"p50": float(np.percentile(values, 50)), "p95": float(np.percentile(values, 95)),
                 "mean": float(values.mean())}
 
-    keys = ["total", "freshness", "embed_query", "search", "sentences", "compose", "sentences_embedded"]
+    keys = ["total", "freshness", "embed_query", "search", "read", "compose", "sentences_embedded"]
     result = {k: stats(k) for k in keys}
     result["note"] = "ms per question (Answer.timings); sentences_embedded is a count"
     result["questions"] = len(questions)
