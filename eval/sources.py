@@ -21,7 +21,7 @@ NEWS_QUESTIONS = REPO / "eval" / "datasets" / "news.jsonl"
 
 
 def shared_data_dir() -> Path:
-    """``QA_SHARED_DATA`` (the ``shared_data_dir`` setting), else ../shared/data beside the repository."""
+    """``QA_SHARED_DATA`` (the ``shared_data`` setting), else ../shared/data beside the repository."""
     return Settings.from_env().resolved_shared_data_dir
 
 

@@ -127,7 +127,7 @@ class Settings(Validated):
     llm_base_url: str | None = setting()
     llm_api_key: str | None = setting(secret=True)
     # External evaluation data for `qa eval` / `qa bench`; unset: ../shared/data beside the repository.
-    shared_data_dir: Path | None = setting()
+    shared_data: Path | None = setting()
     # `qa serve` for more than this machine (README, "Sharing the page"). serve_auth: USER:PASSWORD
     # pairs separated by commas; serve_auth_file: one USER:PASSWORD-or-hash[:read-only] a line.
     serve_auth: str | None = setting(secret=True)
@@ -166,7 +166,7 @@ class Settings(Validated):
 
     @property
     def resolved_shared_data_dir(self) -> Path:
-        return self.shared_data_dir or _REPOSITORY.parent / "shared" / "data"
+        return self.shared_data or _REPOSITORY.parent / "shared" / "data"
 
     def to_dict(self) -> dict:
         """JSON-ready values (paths as text), secrets (tokens, API keys) left out."""

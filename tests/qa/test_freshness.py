@@ -57,7 +57,7 @@ def test_a_changed_file_is_reindexed_alone_and_old_citations_turn_stale(corpus):
     assert "Friday" in after.citations[0].quote and "Tuesday" not in after.text
     assert_quotes_match_disk(corpus, after)
     assert assistant.last_report.files_read == 1  # the seed article was not read again
-    assert after.timings["freshness"] > 0 and set(after.timings) >= {"embed_query", "search", "sentences"}
+    assert after.timings["freshness"] > 0 and set(after.timings) >= {"embed_query", "search", "read"}
 
 
 def test_an_upload_deleted_by_hand_is_no_longer_served(corpus):

@@ -13,7 +13,7 @@ from llama_index.core.base.response.schema import Response
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, TextNode
 
-from index.onnx_encoder import cache_root
+from qa.settings import Settings as QASettings
 from qa import Assistant, QAError
 from tests.conftest import REPO, copy_seeds
 
@@ -65,11 +65,11 @@ def test_aquery_answers_like_query(seed_assistant):
     engine = seed_assistant.as_query_engine()
 
     async def both():
-        return await asyncio.gather(engine.aquery("Where did the commander flee to?"),
+        return await asyncio.gather(engine.aquery("Where did the commander of Syria's military police flee?"),
                                     engine.aquery("What is the capital of France?"))
 
     found, abstained = asyncio.run(both())
-    assert found.response == engine.query("Where did the commander flee to?").response
+    assert found.response == engine.query("Where did the commander of Syria's military police flee?").response
     assert "Turkey" in found.response and found.metadata["abstained"] is False
     assert_exact_nodes(seed_assistant, found.source_nodes, CITATION_KEYS)
     assert abstained.metadata["abstained"] is True
@@ -91,11 +91,11 @@ def test_settings_a_query_engine_cannot_change_are_refused(seed_assistant, setti
 def test_retriever_gives_hybrid_hits_as_exact_nodes(seed_assistant):
     retriever = seed_assistant.as_retriever(k=3)
     assert isinstance(retriever, BaseRetriever)
-    nodes = retriever.retrieve("Where did the commander flee to?")
+    nodes = retriever.retrieve("Where did the commander of Syria's military police flee?")
     assert_exact_nodes(seed_assistant, nodes, PASSAGE_KEYS)
-    passages = seed_assistant.retrieve("Where did the commander flee to?", k=3)
+    passages = seed_assistant.retrieve("Where did the commander of Syria's military police flee?", k=3)
     assert [(n.metadata["start"], n.metadata["end"], n.score) for n in nodes] == [(p.start, p.end, p.score) for p in passages]
-    again = asyncio.run(retriever.aretrieve("Where did the commander flee to?"))
+    again = asyncio.run(retriever.aretrieve("Where did the commander of Syria's military police flee?"))
     assert [n.node.node_id for n in again] == [n.node.node_id for n in nodes]
 
 
@@ -112,7 +112,7 @@ def test_retriever_query_engine_runs_with_the_llm_set_to_none(seed_assistant, mo
     monkeypatch.setattr(Settings, "_llm", None)  # restored after the test; the next line sets MockLLM
     Settings.llm = None
     engine = RetrieverQueryEngine.from_args(seed_assistant.as_retriever(k=2))
-    response = engine.query("Where did the commander flee to?")
+    response = engine.query("Where did the commander of Syria's military police flee?")
     assert type(response) is Response and isinstance(response.response, str)
     assert len(response.source_nodes) == 2
     assert_exact_nodes(seed_assistant, response.source_nodes, PASSAGE_KEYS)
@@ -153,7 +153,7 @@ def test_from_llama_index_ids_are_stable_and_the_folder_follows_the_documents(tm
 
 
 def test_from_llama_index_default_folder_is_a_cache_named_after_the_documents(tmp_path, monkeypatch):
-    monkeypatch.setenv("QA_ONNX_CACHE", str(cache_root()))  # the exported model stays where it is
+    monkeypatch.setenv("QA_ONNX_CACHE", str(QASettings.from_env().resolved_onnx_cache))  # the exported model stays where it is
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assistant = Assistant.from_llama_index(ARTICLES[:1])
     corpus = assistant.settings.corpus_dir
@@ -189,6 +189,6 @@ def test_readme_example_runs_as_printed(tmp_path):
     copy_seeds(tmp_path / "seeds")
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=600,
                          env={**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-                              "QA_ONNX_CACHE": str(cache_root())})
+                              "QA_ONNX_CACHE": str(QASettings.from_env().resolved_onnx_cache)})
     assert run.returncode == 0, run.stderr
     assert run.stdout == printed

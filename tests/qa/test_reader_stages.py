@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from index.articles import Article
-from index.embedding import resolve_model
+from index.embedding import BUNDLED_MODEL, resolve_model
 from index.retrieve import SentenceHit
 from qa.reader.decode import best_spans
 from qa.reader.features import load_tokenizer, make_windows, pad
@@ -19,7 +19,7 @@ SETTINGS = ReaderSettings(answer_threshold=0.5, second_source_threshold=0.5, nam
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return load_tokenizer(resolve_model(None))
+    return load_tokenizer(resolve_model(BUNDLED_MODEL))
 
 
 def candidate(text, sentence, probability, article="a.txt", offset=0):
