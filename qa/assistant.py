@@ -34,6 +34,7 @@ from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAErro
 
 Progress = Callable[[int, int], None]
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _WANTED = {"who": "the person or group", "where": "the place", "when": "the date or time",
            "how_many": "the number", "how_much": "the figure"}  # how much, long, far, old
 
@@ -257,8 +258,10 @@ class Assistant:
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
             raise QAError("The question must be text.")
-        # Control and format characters carry no meaning for search and break display; drop them.
-        cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+        # Terminal colour codes pasted with a question ("\x1b[31m") would leave "[31m" behind: a number
+        # the articles never give. Control and format characters carry no meaning; drop them.
+        cleaned = _ANSI_ESCAPE.sub(" ", question)
+        cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in cleaned)
         cleaned = re.sub(r"\s+", " ", cleaned).strip()
         if not cleaned:
             raise QAError("The question is empty: type a question about the articles.")
