@@ -81,8 +81,9 @@ class ReaderSettings(Validated):
     # Share of the names a question gives that must appear in the answer's article. Half: a question
     # may name one thing otherwise than the article does ("Britons"/"British", "Дамаск"/"Damascus").
     name_support: float = setting(0.5, min=0.0, max=1.0)
-    # Two sources disagree only when their sentences share this much besides the answers.
-    conflict_similarity: float = setting(0.6, min=0.0, max=1.0)
+    # Two sources disagree only when their sentences share this much besides the answers (RGB's
+    # altered passages share nearly everything; two reports of one event in other words do not).
+    conflict_similarity: float = setting(0.8, min=0.0, max=1.0)
     # Other articles giving the same answer are cited too (multi-source questions), up to this many.
     max_corroborating: int = setting(2, min=0, max=10)
     # How sure the reader must be of a second source's span to cite it as support or as a conflict.

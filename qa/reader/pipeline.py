@@ -53,9 +53,9 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
         # An answer never runs across a line break (headline into body, one paragraph into the next).
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text:
             continue
-        probability = reader.probability(span)
-        candidates.append(Candidate(text, article.id, start, end, probability,
-                                    _sentence_of(article, start, end, probability, chunk.start, chunk.end)))
+        sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
+        if sentence is not None:
+            candidates.append(Candidate(text, article.id, start, end, sentence.score, sentence))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
 
@@ -73,11 +73,14 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _sentence_of(article: Article, start: int, end: int, score: float, chunk_start: int, chunk_end: int) -> SentenceHit:
-    """The sentence(s) of the chunk that hold the span, as an exact quote."""
+def _sentence_of(article: Article, start: int, end: int, score: float, chunk_start: int,
+                 chunk_end: int) -> SentenceHit | None:
+    """The sentence of the chunk that holds the span, as an exact quote; None when the span runs
+    across sentences ("£29. More than 2.8 million"), which no answer does."""
     spans = [s for s in sentence_spans(article.text, chunk_start, chunk_end) if s.end > start and s.start < end]
-    first, last = (spans[0].start, spans[-1].end) if spans else (start, end)
-    first, last = min(first, start), max(last, end)
+    if len(spans) > 1:
+        return None
+    first, last = (min(spans[0].start, start), max(spans[0].end, end)) if spans else (start, end)
     return SentenceHit(article.id, first, last, article.text[first:last], score, 0.0, 0.0, 0)
 
 
@@ -142,6 +145,9 @@ def conflicting(best: Candidate, candidates: list[Candidate], settings: ReaderSe
             break
         if other.article_id == best.article_id or best_words & set(words(other.text)):
             continue
+        # A source whose sentence also gives the answer ("almost three years") agrees with it.
+        if best.text.lower() in other.sentence.text.lower() or other.text.lower() in best.sentence.text.lower():
+            continue
         other_terms = set(content_terms(other.sentence.text)) - set(content_terms(other.text))
         shared = len(best_terms & other_terms) / max(1, min(len(best_terms), len(other_terms)))
         if shared >= settings.conflict_similarity:
@@ -157,7 +163,9 @@ def corroborating(best: Candidate, candidates: list[Candidate], settings: Reader
     for other in candidates[1:]:
         if len(found) >= settings.max_corroborating or other.probability < settings.second_source_threshold:
             break
-        if other.article_id not in seen and answer == set(words(other.text)):
+        # A duplicate article says nothing new: the same sentence is quoted once.
+        if other.article_id not in seen and answer == set(words(other.text)) and \
+                all(other.sentence.text != c.sentence.text for c in [best, *found]):
             seen.add(other.article_id)
             found.append(other)
     return found

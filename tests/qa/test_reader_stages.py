@@ -139,3 +139,17 @@ def test_answer_spans_are_whole_words_without_edge_punctuation():
     assert text[slice(*_trim(text, start, start + 3))] == "Gans"  # a word piece grows to its word
     quoted = text.index('"Return')
     assert text[slice(*_trim(text, quoted - 2, quoted + 22))] == "Return to Silent Hill"
+
+
+def test_a_source_whose_sentence_also_gives_the_answer_is_no_conflict():
+    best = candidate("three years", "The four were held for three years, accused of al-Qaeda links.", 0.99)
+    almost = candidate("almost", "The four have been held by the US for almost three years, accused of al-Qaeda links.",
+                       0.8, article="b.txt")
+    assert conflicting(best, [best, almost], SETTINGS) is None
+
+
+def test_a_duplicate_article_is_not_quoted_twice():
+    best = candidate("Svala", "The new ferry was named Svala on Monday.", 0.9)
+    copy = candidate("Svala", "The new ferry was named Svala on Monday.", 0.9, article="copy.txt")
+    other = candidate("Svala", "Svala sails to Lindholm twice a day.", 0.8, article="c.txt")
+    assert corroborating(best, [best, copy, other], SETTINGS) == [other]
