@@ -27,9 +27,9 @@ SCHEME = "scrypt"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 MAX_SCRYPT_N = 2**20
 SALT_BYTES, KEY_BYTES = 16, 32
-# Checks run in threads, at most this many at once: a flood of logins from many addresses gets
-# queued here instead of taking every core and 16 MiB each.
-HASHING_CONCURRENCY = 2
+# Checks run in a thread, one at a time: a flood of logins from many addresses queues here and
+# takes one core at most, leaving the others to answer questions.
+HASHING_CONCURRENCY = 1
 READ_ONLY = "read-only"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 

@@ -18,8 +18,7 @@ OFFLINE_ENV = {
 # Gradio refuses larger files before they reach the assistant; below this the assistant's own
 # limit applies and gives the user a specific message.
 HARD_UPLOAD_FACTOR = 4
-ANONYMOUS_WARNING = ("WARNING: serving {host} without a login: anyone who can reach it can read every article, "
-                     "add articles and remove them.")
+ANONYMOUS_WARNING = "WARNING: serving {host} without a login: anyone who can reach it can {may}."
 
 
 def print_password_hash(ctx: click.Context, _param, value: bool) -> None:
@@ -53,7 +52,8 @@ def check_exposure(host: str, settings, accounts: Accounts | None) -> None:
         raise click.ClickException(
             f"Refusing to serve {where} without a login. Give accounts with --auth USER:PASSWORD, "
             "--auth-file PATH or QA_SERVE_AUTH, or pass --allow-anonymous to let anyone in.")
-    click.secho(ANONYMOUS_WARNING.format(host=where), err=True, fg="yellow")
+    may = "read every article" if settings.serve_read_only else "read every article, add articles and remove them"
+    click.secho(ANONYMOUS_WARNING.format(host=where, may=may), err=True, fg="yellow")
 
 
 @click.command()

@@ -26,8 +26,9 @@ UPLOAD_PATHS = frozenset({"/gradio_api/upload", "/gradio_api/upload/"})
 # A client's bad logins are forgotten after this long without another one.
 LOGIN_FORGET_S = 15 * 60
 # Login attempts one client may have waiting for their turn; beyond that: 429 at once, so a flood
-# from one address holds a few sleeping coroutines, not thousands.
-LOGIN_MAX_PENDING = 4
+# from one address holds a few dozen waiting coroutines, not thousands. People behind one address
+# (an office NAT, the load test) who sign in at the same moment wait their turns, not refused.
+LOGIN_MAX_PENDING = 32
 # Clients remembered at most; past this, those with nothing pending and nothing recent are dropped.
 LOGIN_CLIENTS_KEPT = 10_000
 
@@ -49,7 +50,10 @@ class _Client:
 
 
 class LoginThrottle:
-    """Per client address, one login attempt at a time, each after a delay that doubles per failure."""
+    """Per client address, one login attempt at a time, each after a delay that doubles per failure.
+
+    Attempts that were waiting when another one failed are refused without being tried: a burst of
+    guesses in parallel gets one guess, not one each."""
 
     def __init__(self, delay_s: float, max_delay_s: float, clock=time.monotonic):
         self.delay_s, self.max_delay_s, self.clock = delay_s, max_delay_s, clock
@@ -69,13 +73,16 @@ class LoginThrottle:
         return client
 
     async def attempt(self, address: str, login) -> int | None:
-        """Run ``login()`` (which returns the HTTP status it answered) in turn; None: too many waiting."""
+        """Run ``login()`` (which returns the HTTP status it answered) in turn; None: refused untried."""
         client = self._client(address)
         if client.pending >= LOGIN_MAX_PENDING:
             return None
+        failures_seen = client.failures
         client.pending += 1
         try:
             async with client.turn:
+                if client.failures > failures_seen:
+                    return None
                 await asyncio.sleep(self.delay(client.failures))
                 status = await login()
                 if status == 200:
