@@ -71,17 +71,18 @@ def test_citation_opens_article_with_quote_highlighted(open_page, artifacts):
 
 def test_follow_up_uses_the_earlier_turn(open_page):
     chat = open_page()
-    chat.ask(BRAHIMI)
-    follow_up = chat.ask("What did he discuss?")
+    first = "Who is the commander of Syria's military police?"
+    chat.ask(first)
+    follow_up = chat.ask("Where did he flee to?")
 
-    assert "Assad" in follow_up.locator(".qa-note").inner_text()
+    assert "Shalal" in follow_up.locator(".qa-note").inner_text()
     quotes = " ".join(follow_up.locator(".qa-quote").all_inner_texts())
-    assert "many steps" in quotes
-    assert chat.questions() == [BRAHIMI, "What did he discuss?"]
+    assert "Turkey" in quotes
+    assert chat.questions() == [first, "Where did he flee to?"]
 
     chat.page.click("#qa-new")
     chat.page.wait_for_function("!document.querySelector('#qa-chat .qa-question')")
-    fresh = chat.ask("What did he discuss?")
+    fresh = chat.ask("Where did he flee to?")
     assert fresh.locator(".qa-note").count() == 0, "a new chat still used the old conversation"
 
 
@@ -142,7 +143,9 @@ def test_script_payloads_in_articles_do_not_run(open_page, tmp_path):
     answer = chat.ask("Why did the lighthouse keepers go on strike?")
     assert "over unpaid overtime <img src=x onerror=" in answer.inner_text()
     assert PAYLOAD_TITLE in answer.locator(".qa-cite-title").first.inner_text()
-    chat.open_citation(answer, 1)
+    # The quote opens in the reader, whether it is cited by the answer or offered under "see also".
+    answer.locator("a.qa-cite").first.click()
+    chat.highlight()
     reader = chat.reader_text()
     assert '<script>window.__pwned = "body"; alert("xss")</script>' in reader
     assert "${alert(4)} {{constructor}}" in reader
