@@ -30,7 +30,7 @@ def test_a_sentence_limit_embeds_only_the_most_promising_and_keeps_the_best(retr
     assert len(everything) > 2 and len(limited) == 2
     # Same sentence; int8 dynamic quantisation scales per batch, so the score moves a little.
     assert (limited[0].start, limited[0].end) == (everything[0].start, everything[0].end)
-    assert limited[0].score == pytest.approx(everything[0].score, abs=0.01)
+    assert limited[0].score == pytest.approx(everything[0].score, abs=0.02)  # measured up to 0.014
     assert limited[0].text == "The governor fled to the capital by night."
 
 
