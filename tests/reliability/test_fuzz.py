@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from index.ingest import load_file
 from index.text import words
 from qa import Assistant, QAError
-from tests.conftest import copy_seeds
+from tests.conftest import DEFAULTS, copy_seeds
 from tests.reliability.conftest import VOCABULARY, assert_citations_exact, generated_article
 
 SUFFIXES = [".txt", ".md", ".html", ".json", ".jsonl", ".csv", ""]
@@ -25,7 +25,7 @@ def ingest(name: str, data: bytes):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        return load_file(path, name)
+        return load_file(path, name, DEFAULTS.max_article_bytes)
 
 
 @settings(max_examples=150, deadline=None)
