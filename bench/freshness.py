@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.sources import Snapshot, walk
 from index.ingest import load_directory
+from index.sources import Snapshot, walk
 
 FILES_PER_FOLDER = 100
 BODY = "Reservoir report {n}\n\nEngineers opened gate {n} of the Karsfeld dam on Monday, the authority said.\n"

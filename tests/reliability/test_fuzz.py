@@ -13,10 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index.ingest import load_file
-from qa.settings import Settings
 from index.text import words
 from qa import Assistant, QAError
-from tests.conftest import copy_seeds
+from tests.conftest import DEFAULTS, copy_seeds
 from tests.reliability.conftest import VOCABULARY, assert_citations_exact, generated_article
 
 SUFFIXES = [".txt", ".md", ".html", ".json", ".jsonl", ".csv", ""]
@@ -26,7 +25,7 @@ def ingest(name: str, data: bytes):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        return load_file(path, name, Settings().max_article_bytes)
+        return load_file(path, name, DEFAULTS.max_article_bytes)
 
 
 @settings(max_examples=150, deadline=None)
