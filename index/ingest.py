@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from index.articles import Article, title_from_text
-from index.sources import UNREADABLE, SourceFile, read_source, sha256, walk
+from index.sources import UNREADABLE, Changes, Snapshot, SourceFile, read_source, sha256, walk
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -71,17 +71,114 @@ def load_directory(root: str | os.PathLike, max_bytes: int, reuse: Reused | None
         else:
             source, file_result = _read_file(Path(path), rel, max_bytes)
         result.problems.extend(file_result.problems)
-        complete = not file_result.problems
-        ids = []
-        for article in file_result.articles:
-            first = seen_hashes.setdefault(article.hash, article.id)
-            if first != article.id:
-                result.duplicates.append(IngestProblem(article.id, f"duplicate of {first}; indexed once"))
-                complete = False
-                continue
-            result.articles.append(article)
-            ids.append(article.id)
-        result.sources[rel] = replace(source, articles=tuple(ids) if complete else None)
+        ids = _keep_first(file_result, seen_hashes, result.duplicates, result.articles)
+        result.sources[rel] = replace(source, articles=ids)
+    return result
+
+
+class _OutOfOrder(Exception):
+    """A duplicate comes before, in walk order, the copy already kept."""
+
+
+def _keep_first(file_result: IngestResult, owners: dict[str, str], duplicates: list[IngestProblem],
+                kept: list[Article]) -> tuple[str, ...] | None:
+    """Append the file's articles to ``kept`` except texts another article has (``owners``: hash -> id
+    of the copy kept, the first in walk order); the ids kept, or None where the file was not wholly
+    indexed (a problem or a duplicate), so it must be read again next time."""
+    complete = not file_result.problems
+    ids = []
+    for article in file_result.articles:
+        owner = owners.setdefault(article.hash, article.id)
+        if owner != article.id:
+            if walk_key(owner) > walk_key(article.id):
+                raise _OutOfOrder(article.id)
+            duplicates.append(IngestProblem(article.id, f"duplicate of {owner}; indexed once"))
+            complete = False
+            continue
+        kept.append(article)
+        ids.append(article.id)
+    return tuple(ids) if complete else None
+
+
+@dataclass
+class CorpusChanges:
+    """What the changed files of a corpus give now, against the articles indexed from it."""
+
+    added: list[Article]
+    removed: set[str]  # ids of indexed articles that are gone or whose text changed
+    sources: dict[str, SourceFile]  # the new snapshot: unchanged entries kept, read files replaced
+    problems: list[IngestProblem]
+    duplicates: list[IngestProblem]
+    files_read: int
+
+
+def read_changes(root: str | os.PathLike, snapshot: Snapshot, live: Mapping[str, Article], hashes: Mapping[str, str],
+                 changes: Changes, max_bytes: int) -> CorpusChanges | None:
+    """Read only the files ``changes`` names, and those not wholly indexed last time (a bad record or a
+    duplicate: they are read every time, as ``load_directory`` reads them), and say how the indexed
+    articles ``live`` (content hash -> id in ``hashes``) change. The outcome is what reading the whole
+    corpus would give; None where that cannot be told from these files alone: a duplicate whose first
+    copy, in walk order, would now be another one."""
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    gone = {*changes.modified, *changes.removed}
+    to_read = sorted({*changes.added, *changes.modified,
+                      *(rel for rel, entry in snapshot.files.items() if entry.articles is None and rel not in gone)},
+                     key=walk_key)
+    old_ids = _ids_by_file(snapshot, live, [*to_read, *changes.removed])
+    sources = {rel: entry for rel, entry in snapshot.files.items() if rel not in gone}
+    read: list[tuple[str, SourceFile, IngestResult]] = []
+    for rel in to_read:
+        source, result = _read_file(root / rel, rel, max_bytes)
+        read.append((rel, source, result))
+    unchanged = {a.id for rel, _, result in read for a in result.articles
+                 if a.id in old_ids[rel] and live[a.id].hash == a.hash}
+    removed = {i for ids in old_ids.values() for i in ids} - unchanged
+    owners = {h: i for h, i in hashes.items() if i not in removed}
+    outcome = CorpusChanges([], removed, sources, [], [], len(read))
+    kept: list[Article] = []
+    for rel, source, result in read:
+        outcome.problems.extend(result.problems)
+        try:
+            sources[rel] = replace(source, articles=_keep_first(result, owners, outcome.duplicates, kept))
+        except _OutOfOrder:
+            return None  # read in full, this one would be the copy kept and the indexed one the duplicate
+    outcome.added = [a for a in kept if a.id not in unchanged]
+    return outcome
+
+
+def walk_key(article_id: str) -> tuple:
+    """Where an article comes in ``walk`` order: a folder's files by name before its sub-folders, then
+    the record number within its file."""
+    rel, _, number = article_id.rpartition("#") if "#" in article_id else (article_id, "", "")
+    if not number.isdigit():
+        rel, number = article_id, "0"
+    parts = rel.split("/")
+    return (*((1, part) for part in parts[:-1]), (0, parts[-1]), int(number))
+
+
+def _file_of(article_id: str, files: Mapping[str, object]) -> str:
+    return article_id if article_id in files else article_id.rpartition("#")[0]
+
+
+def _ids_by_file(snapshot: Snapshot, live: Mapping[str, Article], files: list[str]) -> dict[str, set[str]]:
+    """Ids of the indexed articles read from each of ``files``; where the snapshot does not list them
+    (a file not wholly indexed), the ids naming that file (``rel`` or ``rel#n``)."""
+    result: dict[str, set[str]] = {}
+    unlisted = set()
+    for rel in files:
+        entry = snapshot.files.get(rel)
+        if entry is not None and entry.articles is not None:
+            result[rel] = set(entry.articles)
+        else:
+            result[rel] = set()
+            unlisted.add(rel)
+    if unlisted:
+        for article_id in live:
+            rel = _file_of(article_id, unlisted)
+            if rel in unlisted:
+                result[rel].add(article_id)
     return result
 
 

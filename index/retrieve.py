@@ -137,14 +137,11 @@ class _IdfTable:
 
     def __init__(self, index: StoredIndex):
         self.n = max(1, index.size)
-        self.df: dict[str, int] = {}
-        bm25 = index.bm25
-        if bm25 is not None:
-            counts = _document_frequencies(bm25)
-            self.df = {term: int(counts[i]) for term, i in bm25.vocab_dict.items() if i < len(counts)}
+        # Looked up per question term (and remembered by the BM25 tables), never for the whole vocabulary.
+        self.df = index.bm25.document_frequency if index.bm25 is not None else (lambda term: 0)
 
     def idf(self, term: str) -> float:
-        return math.log(1 + (self.n + 1) / (self.df.get(term, 0) + 0.5))
+        return math.log(1 + (self.n + 1) / (self.df(term) + 0.5))
 
     def overlap(self, question_terms: set[str], sentence_terms: set[str]) -> float:
         """Share of the question's idf mass that the sentence contains (0..1)."""
@@ -153,8 +150,3 @@ class _IdfTable:
         total = sum(self.idf(t) for t in question_terms)
         return sum(self.idf(t) for t in question_terms & sentence_terms) / total
 
-
-def _document_frequencies(bm25) -> np.ndarray:
-    # bm25s stores a CSC-like score matrix: indptr spans per vocabulary term, one entry per document.
-    indptr = np.asarray(bm25.scores["indptr"])
-    return np.diff(indptr)

@@ -4,16 +4,24 @@ Layout of an index directory::
 
     CURRENT            name of the live generation (replaced atomically with os.replace)
     gen-<id>/          one complete, immutable generation
-        manifest.json  settings, per-article hashes, sizes and sha256 of every other file
-        articles.jsonl the exact article texts the offsets refer to
-        chunks.json    [article index, start, end] per vector id
+        manifest.json  settings, counts, sizes and sha256 of every other file
+        articles.jsonl the exact article texts the offsets refer to         \
+        chunks.json    [article index, start, end] per vector row           | the main segment
+        faiss.index    written by llama-index's FaissVectorStore (absent     |
+                       where vectors live in Milvus)                        |
+        bm25/          term frequencies of stemmed content words (lexical)  /
+        delta/         the same for articles added since the main segment was written
+                       (vectors.npy instead of faiss.index); absent when there are none
+        dead.json      main-segment articles removed since it was written (their rows are skipped)
         sources.json   the corpus files the articles were read from (freshness checks, index/sources.py)
-        faiss.index    written by llama-index's FaissVectorStore (absent where vectors live in Milvus)
-        bm25/          bm25s model over stemmed content words
 
 A writer builds a whole new generation beside the live one and only then flips CURRENT, so a
-crash at any moment leaves the previous generation loadable.  Unchanged articles keep their
-vectors (reconstructed from the old FAISS index), so only new or changed text is embedded.
+crash at any moment leaves the previous generation loadable. A full build writes one main segment,
+reusing the vectors of unchanged articles. Adding, changing or removing a few articles (``append``)
+hard-links the main segment's files into the new generation and writes only the small delta, the
+dead list and the sources: the cost follows the change, not the corpus. When the delta outgrows
+``IndexParams.delta_max_chunks`` it is folded into a new main segment (FAISS ``add``; no rebuild), and
+when dead rows pass ``compact_dead_share`` of it the main segment is rebuilt without them.
 """
 from __future__ import annotations
 
@@ -36,21 +44,29 @@ import orjson
 from index.articles import Article
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder
+from index.lexical import Lexical, Postings
+from index.segments import SegmentedVectors
 from index.sources import Snapshot, SourceFile
 from index.text import content_terms
 from index.timing import Laps
 from index.vectors import (MILVUS, VectorStoreError, MilvusVectors, VectorStoreConfig, chunk_key, drop_articles,
                            drop_other_collections, new_collection_name, open_milvus, write_milvus)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: segments (main, delta, dead list) and term-frequency BM25 tables
 CURRENT = "CURRENT"
 SOURCES = "sources.json"
+DEAD = "dead.json"
+DELTA = "delta"
 CONFIRMED = ".sources-confirmed"  # files found unchanged since, by hash; not part of the manifest
 VERIFIED = ".verified"  # stat of each file when its checksum last matched; not part of the manifest
 
 
 class IndexCorrupt(RuntimeError):
     """The index on disk is damaged; ``qa index --rebuild`` recreates it."""
+
+
+class StaleIndex(RuntimeError):
+    """Another writer replaced the generation an append started from; the caller builds in full."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,10 @@ class IndexParams:
     chunk_overlap: int
     hnsw_threshold: int
     vectors: VectorStoreConfig
+    # Chunks the delta segment may hold before it is folded into the main one.
+    delta_max_chunks: int
+    # Share of the main segment's rows that may be dead before it is rebuilt without them.
+    compact_dead_share: float
 
     def identity(self, index_dir: Path) -> dict:
         """Everything a stored vector depends on: a generation may reuse vectors only where it matches."""
@@ -70,6 +90,9 @@ class IndexParams:
 
     def compatible(self, manifest: dict, index_dir: Path) -> bool:
         return manifest.get("format") == FORMAT_VERSION and manifest.get("params", {}) == self.identity(index_dir)
+
+    def index_type(self, rows: int) -> str:
+        return "hnsw" if rows >= self.hnsw_threshold else "flat"
 
 
 @dataclass
@@ -80,13 +103,49 @@ class BuildReport:
     embedded_chunks: int = 0
     removed_articles: int = 0
     seconds: float = 0.0
+    # "full" (a whole new main segment), "append" (delta and dead list only), "fold" (the delta
+    # added into a new main segment) or "compact" (the main segment rebuilt without dead rows).
+    mode: str = "full"
     # Milliseconds per phase: load_previous, chunk, embed, write.
     timings: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return (f"{self.articles} articles, {self.chunks} chunks; embedded {self.embedded_chunks} chunks "
                 f"from {self.embedded_articles} new or changed articles, dropped {self.removed_articles} "
-                f"in {self.seconds:.1f}s")
+                f"in {self.seconds:.1f}s ({self.mode})")
+
+
+@dataclass
+class Segment:
+    """Articles and their chunks, one chunk per row of the segment's vector and BM25 tables."""
+
+    articles: list[Article]
+    chunks: list[Chunk]
+    row_article: np.ndarray  # index into ``articles`` of each row's article
+    postings: Postings
+    vectors: object  # main: a faiss index (None where vectors live in Milvus); delta: an array
+
+    @classmethod
+    def of(cls, articles: list[Article], chunks: list[Chunk], vectors, postings: Postings | None = None) -> "Segment":
+        number = {a.id: i for i, a in enumerate(articles)}
+        row_article = np.fromiter((number[c.article_id] for c in chunks), dtype=np.int64, count=len(chunks))
+        if postings is None:
+            postings = Postings.from_terms([content_terms(_bm25_text(c, articles[i])) or [""]
+                                            for c, i in zip(chunks, row_article)])
+        return cls(articles, chunks, row_article, postings, vectors)
+
+
+@dataclass
+class Segments:
+    main: Segment
+    delta: Segment
+    dead: frozenset[int] = frozenset()  # indexes into ``main.articles`` of removed articles
+
+    def main_alive(self) -> np.ndarray:
+        """Per main row: does its article still count?"""
+        alive = np.ones(len(self.main.articles), dtype=bool)
+        alive[list(self.dead)] = False
+        return alive[self.main.row_article]
 
 
 @dataclass
@@ -96,14 +155,22 @@ class StoredIndex:
     path: Path
     manifest: dict
     articles: dict[str, Article]
-    chunks: list[Chunk]
-    vectors: object  # a faiss index, or MilvusVectors offering the same calls
-    bm25: object
+    chunks: list[Chunk]  # live chunks, by position (the ids vector and BM25 searches return)
+    vectors: object  # SegmentedVectors, or MilvusVectors offering the same calls
+    bm25: Lexical | None
     sources: Snapshot | None  # None for a generation written before snapshots were kept
+    segments: Segments | None = None
+    _hashes: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
         return len(self.chunks)
+
+    def article_hashes(self) -> dict[str, str]:
+        """Content hash -> article id of every live article (hashed once per index, then carried on)."""
+        if self._hashes is None:
+            self._hashes = {a.hash: a.id for a in self.articles.values()}
+        return self._hashes
 
 
 @contextmanager
@@ -164,6 +231,9 @@ def _load_generation(gen: Path, verify: bool, vector_token: str) -> StoredIndex:
             raise ValueError("not an index manifest")
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"index manifest unreadable in {gen}: {exc}; run `qa index --rebuild`") from exc
+    if manifest.get("format") != FORMAT_VERSION:
+        raise IndexCorrupt(f"the index in {gen} was written by another version (format {manifest.get('format')}, "
+                           f"this one reads {FORMAT_VERSION}); run `qa index --rebuild`")
     try:
         if verify:
             _verify_files(gen, manifest["files"])
@@ -194,15 +264,20 @@ def _verify_files(gen: Path, files: dict) -> None:
         if not isinstance(expected, dict) or path.stat().st_size != expected.get("size"):
             raise IndexCorrupt(f"index file corrupted or truncated: {path}; run `qa index --rebuild`")
         stats[name] = _stat_key(path)
-    try:
-        if json.loads((gen / VERIFIED).read_text()) == stats:
-            return
-    except (OSError, ValueError):
-        pass
+    if _read_verified(gen) == stats:
+        return
     for name, expected in files.items():
         if _sha256(gen / name) != expected.get("sha256"):
             raise IndexCorrupt(f"index file corrupted or truncated: {gen / name}; run `qa index --rebuild`")
     _write_verified(gen, stats)
+
+
+def _read_verified(gen: Path) -> dict:
+    try:
+        stats = json.loads((gen / VERIFIED).read_text())
+    except (OSError, ValueError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
 
 
 def _stat_key(path: Path) -> list[int]:
@@ -220,34 +295,68 @@ def _write_verified(gen: Path, stats: dict) -> None:
 
 
 def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredIndex:
-    import bm25s
     import faiss
 
-    articles: dict[str, Article] = {}
-    # orjson: the stdlib parser took 0.45 s for 9k articles, most of a cold start.
-    with open(gen / "articles.jsonl", "rb") as handle:
-        for line in handle:
-            record = orjson.loads(line)
-            articles[record["id"]] = Article(**record)
-    order = list(articles)
-    rows = orjson.loads((gen / "chunks.json").read_bytes())
-    chunks = []
-    for article_index, start, end in rows:
-        article = articles[order[article_index]]
-        chunks.append(Chunk(article.id, start, end, article.text[start:end]))
     stored = manifest.get("vectors", {})
-    if stored.get("kind") == MILVUS:
-        store = open_milvus(stored["uri"], vector_token, stored["collection"], stored["dim"])
-        vectors = MilvusVectors(store, [chunk_key(articles[c.article_id].hash, c.start, c.end) for c in chunks])
+    milvus = stored.get("kind") == MILVUS
+    if milvus:
+        main_vectors = None
     else:
         # The file FaissVectorStore.persist wrote is a plain faiss index; reading it directly keeps
         # llama-index (over a second of imports) off the query path.
-        vectors = faiss.read_index(str(gen / "faiss.index"))
-        if hasattr(vectors, "hnsw"):  # indexes written with an older, lower setting
-            vectors.hnsw.efSearch = max(vectors.hnsw.efSearch, HNSW_EF_SEARCH)
-    bm25 = bm25s.BM25.load(str(gen / "bm25")) if (gen / "bm25").exists() else None
+        main_vectors = faiss.read_index(str(gen / "faiss.index"))
+        if hasattr(main_vectors, "hnsw"):  # indexes written with an older, lower setting
+            main_vectors.hnsw.efSearch = max(main_vectors.hnsw.efSearch, HNSW_EF_SEARCH)
+    main = _read_segment(gen, main_vectors)
+    dim = main_vectors.d if main_vectors is not None else stored.get("dim", 0)
+    if (gen / DELTA).is_dir():
+        delta = _read_segment(gen / DELTA, np.load(gen / DELTA / "vectors.npy", allow_pickle=False))
+    else:
+        delta = _empty_segment(dim)
+    dead = frozenset(orjson.loads((gen / DEAD).read_bytes())) if (gen / DEAD).exists() else frozenset()
     sources = Snapshot.from_json((gen / SOURCES).read_bytes(), gen / CONFIRMED) if (gen / SOURCES).exists() else None
-    return StoredIndex(gen, manifest, articles, chunks, vectors, bm25, sources)
+    segments = Segments(main, delta, dead)
+    vectors = None
+    if milvus:
+        store = open_milvus(stored["uri"], vector_token, stored["collection"], stored["dim"])
+        vectors = MilvusVectors(store, [chunk_key(main.articles[i].hash, c.start, c.end)
+                                        for c, i in zip(main.chunks, main.row_article)])
+    return _assemble(gen, manifest, segments, sources, vectors)
+
+
+def _read_segment(folder: Path, vectors) -> Segment:
+    # orjson: the stdlib parser took 0.45 s for 9k articles, most of a cold start.
+    with open(folder / "articles.jsonl", "rb") as handle:
+        articles = [Article(**orjson.loads(line)) for line in handle]
+    rows = orjson.loads((folder / "chunks.json").read_bytes())
+    chunks = []
+    for article_index, start, end in rows:
+        article = articles[article_index]
+        chunks.append(Chunk(article.id, start, end, article.text[start:end]))
+    row_article = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    return Segment(articles, chunks, row_article, Postings.load(folder / "bm25"), vectors)
+
+
+def _empty_segment(dim: int) -> Segment:
+    return Segment([], [], np.zeros(0, dtype=np.int64), Postings.empty(), np.zeros((0, dim), dtype=np.float32))
+
+
+def _assemble(path: Path, manifest: dict, segments: Segments, sources: Snapshot | None,
+              vectors=None, hashes: dict[str, str] | None = None) -> StoredIndex:
+    """The searchable view of ``segments``: live chunks numbered main first, then delta."""
+    main, delta = segments.main, segments.delta
+    alive = segments.main_alive()
+    live_main = int(alive.sum())
+    main_positions = np.where(alive, np.cumsum(alive) - 1, -1)
+    delta_positions = np.arange(len(delta.chunks), dtype=np.int64) + live_main
+    chunks = [c for c, keep in zip(main.chunks, alive.tolist()) if keep] if live_main < len(alive) else list(main.chunks)
+    chunks.extend(delta.chunks)
+    articles = {a.id: a for i, a in enumerate(main.articles) if i not in segments.dead}
+    articles.update((a.id, a) for a in delta.articles)
+    if vectors is None:
+        vectors = SegmentedVectors(main.vectors, main_positions, delta.vectors)
+    bm25 = Lexical([(main.postings, main_positions), (delta.postings, delta_positions)], len(chunks)) if chunks else None
+    return StoredIndex(path, manifest, articles, chunks, vectors, bm25, sources, segments, hashes)
 
 
 def build(
@@ -259,43 +368,30 @@ def build(
     progress: Callable[[int, int], None] | None = None,
     vector_token: str = "",
     sources: dict[str, SourceFile] | None = None,
+    previous: StoredIndex | None = None,
 ) -> BuildReport:
-    """Write a new generation for exactly ``articles`` (read from ``sources``), reusing vectors of unchanged ones."""
+    """Write a new generation for exactly ``articles`` (read from ``sources``), reusing vectors of
+    unchanged ones (from ``previous`` where the caller has the live index open, else read from disk)."""
     index_dir = Path(index_dir)
     started = time.perf_counter()
     report = BuildReport(articles=len(articles))
     milvus = params.vectors.kind == MILVUS
     with writer_lock(index_dir):
         laps = Laps()  # after the lock: waiting for another writer is no phase of this build
-        previous = None if rebuild else _load_reusable(index_dir, params, vector_token)
+        if rebuild:
+            previous = None
+        elif previous is None or previous.path != current_generation(index_dir) \
+                or not params.compatible(previous.manifest, index_dir):
+            previous = load_reusable(index_dir, params, vector_token)
         # Milvus keeps the rows of unchanged articles where they are; FAISS copies them into the new file.
         old_by_hash = _chunks_by_article(previous, with_vectors=not milvus) if previous else {}
         laps.lap("load_previous")
-        chunks: list[Chunk] = []
-        vectors: list[np.ndarray | None] = []
-        to_embed: list[tuple[int, Article, list[Chunk]]] = []
-        for article in articles:
-            reused = old_by_hash.get(article.hash)
-            if reused is not None:
-                old_chunks, old_vectors = reused
-                chunks.extend(Chunk(article.id, c.start, c.end, c.text) for c in old_chunks)
-                vectors.append(old_vectors)
-            else:
-                new_chunks = chunk_article(article, params.chunk_size, params.chunk_overlap)
-                to_embed.append((len(vectors), article, new_chunks))
-                chunks.extend(new_chunks)
-                vectors.append(None)  # placeholder, filled below in article order
+        chunks, vectors, to_embed = _chunk_or_reuse(articles, old_by_hash, params)
         laps.lap("chunk")
-        total = sum(len(c) for _, _, c in to_embed)
-        done = 0
-        for slot, _, new_chunks in to_embed:
-            vectors[slot] = embedder.encode([c.text for c in new_chunks])
-            done += len(new_chunks)
-            if progress:
-                progress(done, total)
+        _embed(embedder, to_embed, vectors, progress)
         laps.lap("embed")
         report.embedded_articles = len(to_embed)
-        report.embedded_chunks = total
+        report.embedded_chunks = sum(len(c) for _, _, c in to_embed)
         report.chunks = len(chunks)
         kept = {a.hash for a in articles}
         removed = [a.hash for a in previous.articles.values() if a.hash not in kept] if previous else []
@@ -303,20 +399,173 @@ def build(
         dim = embedder.dimension
         if milvus:
             location, store = _write_milvus_rows(index_dir, params, vector_token, previous, dim, to_embed, vectors)
-            _write_generation(index_dir, articles, chunks, None, params, sources, location)
+            _write_generation(index_dir, Segments(Segment.of(articles, chunks, None), _empty_segment(dim)),
+                              params, sources, location)
             # Only after the switch: until then the live generation still needs these rows.
             drop_articles(store, removed)
             drop_other_collections(store, index_dir, keep=location["collection"])
         else:
             matrix = np.concatenate([v for v in vectors if v is not None and len(v)] or [np.zeros((0, dim), np.float32)])
-            _write_generation(index_dir, articles, chunks, matrix, params, sources)
+            main = Segment.of(articles, chunks, make_faiss_index(matrix, params.hnsw_threshold))
+            _write_generation(index_dir, Segments(main, _empty_segment(dim)), params, sources)
         laps.lap("write")
     report.seconds = time.perf_counter() - started
     report.timings = laps.ms
     return report
 
 
-def _load_reusable(index_dir: Path, params: IndexParams, vector_token: str) -> StoredIndex | None:
+def _chunk_or_reuse(articles: list[Article], reusable: dict[str, tuple[list[Chunk], np.ndarray | None]],
+                    params: IndexParams) -> tuple[list[Chunk], list, list[tuple[int, Article, list[Chunk]]]]:
+    """The chunks of ``articles`` and one vector block per article: taken from ``reusable`` (by content
+    hash) where the text was indexed before, else cut anew, with a placeholder, and listed to embed."""
+    chunks: list[Chunk] = []
+    vectors: list[np.ndarray | None] = []
+    to_embed: list[tuple[int, Article, list[Chunk]]] = []
+    for article in articles:
+        reused = reusable.get(article.hash)
+        if reused is not None:
+            chunks.extend(Chunk(article.id, c.start, c.end, c.text) for c in reused[0])
+            vectors.append(reused[1])
+        else:
+            new_chunks = chunk_article(article, params.chunk_size, params.chunk_overlap)
+            to_embed.append((len(vectors), article, new_chunks))
+            chunks.extend(new_chunks)
+            vectors.append(None)  # filled in article order once embedded
+    return chunks, vectors, to_embed
+
+
+def _embed(embedder: Embedder, to_embed: list[tuple[int, Article, list[Chunk]]], vectors: list,
+           progress: Callable[[int, int], None] | None) -> None:
+    total = sum(len(c) for _, _, c in to_embed)
+    done = 0
+    for slot, _, new_chunks in to_embed:
+        vectors[slot] = embedder.encode([c.text for c in new_chunks])
+        done += len(new_chunks)
+        if progress:
+            progress(done, total)
+
+
+def append(
+    index_dir: str | os.PathLike,
+    previous: StoredIndex,
+    added: list[Article],
+    removed: set[str],
+    embedder: Embedder,
+    params: IndexParams,
+    sources: dict[str, SourceFile],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[BuildReport, StoredIndex]:
+    """The live index ``previous`` with the articles ``removed`` (ids) taken out and ``added`` put in,
+    written as a new generation that shares the main segment's files; the new index comes back
+    ready to search, nothing read again from disk. StaleIndex where ``previous`` is no longer live."""
+    index_dir = Path(index_dir)
+    started = time.perf_counter()
+    with writer_lock(index_dir):
+        laps = Laps()
+        if previous.segments is None or previous.segments.main.vectors is None \
+                or current_generation(index_dir) != previous.path:
+            raise StaleIndex(f"the index in {index_dir} changed since it was opened")
+        segments = previous.segments
+        main, delta = segments.main, segments.delta
+        hashes = dict(previous.article_hashes())
+        main_number = {a.id: i for i, a in enumerate(main.articles) if i not in segments.dead}
+        dead = set(segments.dead) | {main_number[i] for i in removed if i in main_number}
+        # Texts that were indexed before (a record moved, a file rewritten with the same records)
+        # keep their chunks and vectors.
+        reusable = _removed_chunks(previous, removed)
+        for article_id in removed:
+            hashes.pop(previous.articles[article_id].hash, None)
+        hashes.update((article.hash, article.id) for article in added)
+        laps.lap("load_previous")
+        new_chunks, vectors, to_embed = _chunk_or_reuse(added, reusable, params)
+        laps.lap("chunk")
+        _embed(embedder, to_embed, vectors, progress)
+        laps.lap("embed")
+        keep_articles = [a for a in delta.articles if a.id not in removed]
+        keep_rows = np.flatnonzero(np.isin(delta.row_article,
+                                           [i for i, a in enumerate(delta.articles) if a.id not in removed]))
+        fresh = Segment.of(added, new_chunks, None)
+        new_delta = Segment.of(
+            keep_articles + added, [delta.chunks[i] for i in keep_rows] + new_chunks,
+            np.concatenate([delta.vectors[keep_rows], *[v for v in vectors if v is not None and len(v)]]),
+            delta.postings.take(keep_rows).concat(fresh.postings))
+        updated = Segments(main, new_delta, frozenset(dead))
+        mode = _mode(updated, params)
+        if mode == "fold":
+            updated = _fold(updated)
+        elif mode == "compact":
+            updated = _compact(updated, params)
+        laps.lap("segments")
+        gen = _write_generation(index_dir, updated, params, sources, linked=previous if mode == "append" else None)
+        laps.lap("write")
+        index = _assemble(gen, _read_manifest(gen), updated, Snapshot(sources, gen / CONFIRMED), hashes=hashes)
+        laps.lap("load")
+    live = [a for a in previous.articles if a not in removed]
+    report = BuildReport(articles=len(live) + len(added), chunks=index.size, embedded_articles=len(to_embed),
+                         embedded_chunks=sum(len(c) for _, _, c in to_embed), removed_articles=len(removed),
+                         seconds=time.perf_counter() - started, mode=mode, timings=laps.ms)
+    return report, index
+
+
+def _mode(segments: Segments, params: IndexParams) -> str:
+    main_rows = len(segments.main.chunks)
+    dead_rows = main_rows - int(segments.main_alive().sum())
+    live_rows = main_rows - dead_rows + len(segments.delta.chunks)
+    if dead_rows > params.compact_dead_share * max(1, main_rows) \
+            or params.index_type(live_rows) != _faiss_type(segments.main.vectors):
+        return "compact"  # the index type follows the corpus size, as a full build would choose it
+    if len(segments.delta.chunks) > params.delta_max_chunks:
+        return "fold"
+    return "append"
+
+
+def _faiss_type(index) -> str:
+    return "hnsw" if hasattr(index, "hnsw") else "flat"
+
+
+def _fold(segments: Segments) -> Segments:
+    """The delta added to (a copy of) the main segment: FAISS ``add``, so an HNSW graph is extended,
+    not rebuilt; dead rows stay dead."""
+    import faiss
+
+    main, delta = segments.main, segments.delta
+    vectors = faiss.clone_index(main.vectors)
+    if len(delta.vectors):
+        vectors.add(delta.vectors)
+    offset = len(main.articles)
+    folded = Segment(main.articles + delta.articles, main.chunks + delta.chunks,
+                     np.concatenate([main.row_article, delta.row_article + offset]),
+                     main.postings.concat(delta.postings), vectors)
+    return Segments(folded, _empty_segment(main.vectors.d), segments.dead)
+
+
+def _compact(segments: Segments, params: IndexParams) -> Segments:
+    """One main segment of the live rows only, its FAISS index built anew for their number."""
+    main, delta = segments.main, segments.delta
+    alive = segments.main_alive()
+    rows = np.flatnonzero(alive)
+    matrix = np.concatenate([main.vectors.reconstruct_batch(rows) if len(rows) else np.zeros((0, main.vectors.d), np.float32),
+                             delta.vectors])
+    articles = [a for i, a in enumerate(main.articles) if i not in segments.dead] + delta.articles
+    chunks = [main.chunks[i] for i in rows] + delta.chunks
+    postings = main.postings.take(rows).concat(delta.postings)
+    compacted = Segment.of(articles, chunks, make_faiss_index(matrix, params.hnsw_threshold), postings)
+    return Segments(compacted, _empty_segment(main.vectors.d))
+
+
+def _removed_chunks(index: StoredIndex, removed: set[str]) -> dict[str, tuple[list[Chunk], np.ndarray]]:
+    positions: dict[str, list[int]] = {}
+    if removed:
+        for position, chunk in enumerate(index.chunks):
+            if chunk.article_id in removed:
+                positions.setdefault(chunk.article_id, []).append(position)
+    return {index.articles[article_id].hash: ([index.chunks[p] for p in found], index.vectors.reconstruct_batch(found))
+            for article_id, found in positions.items()}
+
+
+def load_reusable(index_dir: Path, params: IndexParams, vector_token: str) -> StoredIndex | None:
+    """The live generation where a build with ``params`` may reuse it; None where there is none, it is
+    damaged or was written with other settings."""
     try:
         previous = load(index_dir, vector_token=vector_token) if _reusable_manifest(index_dir, params) else None
     except (IndexCorrupt, VectorStoreError):
@@ -378,47 +627,68 @@ def make_faiss_index(vectors: np.ndarray, hnsw_threshold: int):
     return index
 
 
-def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chunk], vectors: np.ndarray | None,
-                      params: IndexParams, sources: dict[str, SourceFile] | None,
-                      vector_location: dict | None = None) -> None:
-    import bm25s
-    from llama_index.vector_stores.faiss import FaissVectorStore
+def _main_files(manifest: dict) -> dict:
+    return {name: entry for name, entry in manifest["files"].items()
+            if name not in (SOURCES, DEAD) and not name.startswith(f"{DELTA}/")}
 
+
+def _write_generation(index_dir: Path, segments: Segments, params: IndexParams, sources: dict[str, SourceFile] | None,
+                      vector_location: dict | None = None, linked: StoredIndex | None = None) -> Path:
+    """Write ``segments`` as a new generation and make it the live one. With ``linked``, the main
+    segment is that generation's: its files are hard-linked, not written (nor hashed) again."""
     name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
     gen = index_dir / name
     gen.mkdir(parents=True)
     try:
-        position = {a.id: i for i, a in enumerate(articles)}
-        with open(gen / "articles.jsonl", "w", encoding="utf-8") as handle:
-            for article in articles:
-                handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
-        (gen / "chunks.json").write_text(json.dumps([[position[c.article_id], c.start, c.end] for c in chunks]))
+        files, verified = {}, {}
+        if linked is not None:
+            previous_stats = _read_verified(linked.path)
+            for file_name, entry in _main_files(linked.manifest).items():
+                target = gen / file_name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(linked.path / file_name, target)
+                files[file_name] = entry
+                if previous_stats.get(file_name) == _stat_key(target):  # checked before, untouched since
+                    verified[file_name] = previous_stats[file_name]
+        else:
+            _write_segment(gen, segments.main)
+            if vector_location is None:
+                from llama_index.vector_stores.faiss import FaissVectorStore
+
+                FaissVectorStore(faiss_index=segments.main.vectors).persist(str(gen / "faiss.index"))
+        if segments.delta.chunks or segments.delta.articles:
+            _write_segment(gen / DELTA, segments.delta)
+            np.save(gen / DELTA / "vectors.npy", np.ascontiguousarray(segments.delta.vectors, dtype=np.float32))
+        if segments.dead:
+            (gen / DEAD).write_bytes(orjson.dumps(sorted(segments.dead)))
         if sources is not None:
             (gen / SOURCES).write_bytes(Snapshot(sources).to_json())
-        if vector_location is None:
-            FaissVectorStore(faiss_index=make_faiss_index(vectors, params.hnsw_threshold)).persist(str(gen / "faiss.index"))
-        if chunks:
-            bm25 = bm25s.BM25()
-            bm25.index([content_terms(_bm25_text(c, articles[position[c.article_id]])) or [""] for c in chunks], show_progress=False)
-            bm25.save(str(gen / "bm25"))
-        files = {}
         for path in sorted(gen.rglob("*")):
+            rel = path.relative_to(gen).as_posix()
+            if rel in files:
+                continue
             _fsync(path)
             if path.is_file():
-                files[path.relative_to(gen).as_posix()] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+                files[rel] = {"size": path.stat().st_size, "sha256": _sha256(path)}
+        main_rows = len(segments.main.chunks)
+        live = int(segments.main_alive().sum()) + len(segments.delta.chunks)
         manifest = {
             "format": FORMAT_VERSION,
             "params": params.identity(index_dir),
             "created": time.time(),
-            "articles": {a.id: {"hash": a.hash, "title": a.title, "chars": len(a.text)} for a in articles},
-            "chunks": len(chunks),
-            "index_type": MILVUS if vector_location else "hnsw" if len(vectors) >= params.hnsw_threshold else "flat",
+            "articles": len(segments.main.articles) - len(segments.dead) + len(segments.delta.articles),
+            "chunks": live,
+            "segments": {"main_rows": main_rows, "dead_rows": main_rows - live + len(segments.delta.chunks),
+                         "delta_rows": len(segments.delta.chunks)},
+            "index_type": MILVUS if vector_location else _faiss_type(segments.main.vectors),
             "vectors": vector_location or {"kind": "faiss"},
             "files": files,
         }
         (gen / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        _write_verified(gen, {name: _stat_key(gen / name) for name in files})
+        _write_verified(gen, {**{n: _stat_key(gen / n) for n in files if n not in verified}, **verified})
         _fsync(gen / "manifest.json")
+        for folder in sorted((p for p in gen.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+            _fsync(folder)
         _fsync(gen)
         pointer = index_dir / f"{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
         pointer.write_text(name)
@@ -429,11 +699,36 @@ def _write_generation(index_dir: Path, articles: list[Article], chunks: list[Chu
         shutil.rmtree(gen, ignore_errors=True)
         raise
     _collect_garbage(index_dir, keep=name)
+    return gen
+
+
+def _write_segment(folder: Path, segment: Segment) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "articles.jsonl", "w", encoding="utf-8") as handle:
+        for article in segment.articles:
+            handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
+    rows = [[int(i), c.start, c.end] for c, i in zip(segment.chunks, segment.row_article)]
+    (folder / "chunks.json").write_bytes(orjson.dumps(rows))
+    segment.postings.save(folder / "bm25")
 
 
 def _bm25_text(chunk: Chunk, article: Article) -> str:
     # The title makes a chunk findable by the words its article is about, not only by its own.
     return f"{article.title}\n{chunk.text}"
+
+
+def tidy(index_dir: str | os.PathLike) -> None:
+    """Remove what interrupted writers left (half-written generations, temporary files) when no write
+    followed to do it; under the writer lock, so no writer is mid-way."""
+    index_dir = Path(index_dir)
+    live = current_generation(index_dir)
+    if live is None or not any(p.name != live.name and (p.name.startswith("gen-") or p.name.endswith(".tmp"))
+                               for p in index_dir.iterdir()):
+        return
+    with writer_lock(index_dir):
+        live = current_generation(index_dir)
+        if live is not None:
+            _collect_garbage(index_dir, keep=live.name)
 
 
 def _collect_garbage(index_dir: Path, keep: str) -> None:

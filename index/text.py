@@ -83,7 +83,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _stemmer():
-    import Stemmer  # PyStemmer: a bm25s dependency, C implementation of Snowball
+    import Stemmer  # PyStemmer: the C implementation of Snowball
 
     return Stemmer.Stemmer("english")
 

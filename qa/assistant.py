@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 import threading
 import time
 import unicodedata
@@ -19,10 +20,10 @@ from typing import Callable, Mapping
 
 from index.articles import Article
 from index.embedding import Embedder
-from index.ingest import IngestError, Reused, load_directory
+from index.ingest import IngestError, Reused, load_directory, read_changes
 from index.retrieve import Retriever, SentenceHit
 from index.sources import Changes
-from index.store import IndexCorrupt, StoredIndex, build, load
+from index.store import IndexCorrupt, StaleIndex, StoredIndex, append, build, load, load_reusable, tidy
 from index.timing import Laps
 from index.vectors import VectorStoreError
 from qa import uploads
@@ -97,8 +98,9 @@ class Assistant:
         if corpus_dir is not None:
             settings = settings.replace(corpus_dir=Path(corpus_dir))
         embedder = Embedder(settings.embedder_config())
-        report = _index_corpus(settings, embedder, rebuild, progress)
-        index = _load_index(settings)
+        previous = None if rebuild else load_reusable(
+            settings.resolved_index_dir, settings.index_params(embedder.model_path), settings.vector_store_token or "")
+        report, index = _update_index(settings, embedder, previous, rebuild, progress)
         assistant = cls(settings, _Live(index, Retriever(index, embedder)), embedder, report.problems)
         assistant.last_report = report
         prepare = getattr(assistant._answerer, "prepare", None)
@@ -334,38 +336,17 @@ class Assistant:
             return self._reindex(rebuild, progress)
 
     def _reindex(self, rebuild: bool, progress: Progress | None, changes: Changes | None = None) -> IndexReport:
-        laps = Laps()
-        reuse = {} if rebuild else self._unchanged_files(self._live.index, changes)
-        report = _index_corpus(self.settings, self._embedder, rebuild, progress, reuse)
-        laps.skip()
-        index = _load_index(self.settings)
-        self._live = _Live(index, Retriever(index, self._embedder))
-        laps.lap("load")
-        report.timings.update(laps.ms)
+        report, index = _update_index(self.settings, self._embedder, self._live.index, rebuild, progress, changes)
+        if index is not self._live.index:
+            self._live = _Live(index, Retriever(index, self._embedder))
         self.problems = report.problems
         self.last_report = report
         return report
 
-    def _unchanged_files(self, index: StoredIndex, changes: Changes | None) -> Reused:
-        """Files whose articles can be taken from ``index`` instead of being read and parsed again."""
-        if index.sources is None:
-            return {}
-        changes = changes if changes is not None else index.sources.changes(self.settings.corpus_dir)
-        changed = {*changes.modified, *changes.removed}
-        reused = {}
-        for rel, source in index.sources.files.items():
-            if rel in changed or source.articles is None:
-                continue
-            articles = [index.articles.get(i) for i in source.articles]
-            if all(articles):
-                reused[rel] = (source, articles)
-        return reused
-
     def add_files(self, files: list[tuple[str, bytes]], progress: Progress | None = None) -> IndexReport:
         """Check ``files`` ([(name, bytes)]), write them into ``<corpus>/uploads/`` and index them;
         if indexing fails, nothing is left behind."""
-        known = {article.hash for article in self._live.index.articles.values()}
-        accepted, problems = uploads.check_files(files, self.settings, known)
+        accepted, problems = uploads.check_files(files, self.settings, set(self._live.index.article_hashes()))
         written: list[Path] = []
         try:
             written = uploads.write_files(Path(self.settings.corpus_dir) / uploads.UPLOAD_DIR, accepted)
@@ -392,8 +373,93 @@ class Assistant:
         return report
 
 
+def _update_index(settings: Settings, embedder: Embedder, previous: StoredIndex | None, rebuild: bool,
+                  progress: Progress | None, changes: Changes | None = None) -> tuple[IndexReport, StoredIndex]:
+    """The corpus on disk indexed, starting from ``previous`` (the live index, None if there is none):
+    through the append path where it can take the changes, else by a full build reusing what it can."""
+    if previous is not None and not rebuild:
+        appended = _append_changes(settings, embedder, previous, progress, changes)
+        if appended is not None:
+            return appended
+    laps = Laps()
+    reuse = _unchanged_files(settings.corpus_dir, previous, changes) if previous is not None and not rebuild else {}
+    report = _index_corpus(settings, embedder, rebuild, progress, reuse, None if rebuild else previous)
+    laps.skip()
+    index = _load_index(settings)
+    laps.lap("load")
+    report.timings.update(laps.ms)
+    return report, index
+
+
+def _append_changes(settings: Settings, embedder: Embedder, previous: StoredIndex, progress: Progress | None,
+                    changes: Changes | None) -> tuple[IndexReport, StoredIndex] | None:
+    """Only the changed files read and only their rows written (index.store.append); None where the
+    append path cannot take these changes exactly and a full build must."""
+    params = settings.index_params(embedder.model_path)
+    index_dir = settings.resolved_index_dir
+    if previous.sources is None or previous.segments is None or previous.segments.main.vectors is None \
+            or not params.compatible(previous.manifest, index_dir):
+        return None
+    started = time.perf_counter()
+    laps = Laps()
+    changes = previous.sources.changes(settings.corpus_dir) if changes is None else changes
+    laps.lap("freshness")
+    read = read_changes(settings.corpus_dir, previous.sources, previous.articles, previous.article_hashes(),
+                        changes, settings.max_article_bytes)
+    laps.lap("ingest")
+    if read is None or len(previous.articles) - len(read.removed) + len(read.added) == 0:
+        return None  # a duplicate whose first copy moved, or no articles left: the full path decides
+    report = IndexReport(articles=len(previous.articles), chunks=previous.size, embedded_chunks=0, removed_articles=0,
+                         seconds=0.0, problems=[str(p) for p in read.problems],
+                         duplicates=[str(d) for d in read.duplicates], files_read=read.files_read)
+    index = previous
+    if changes or read.added or read.removed:
+        try:
+            with _writing(settings):
+                built, index = append(index_dir, previous, read.added, read.removed, embedder, params, read.sources,
+                                      progress)
+        except StaleIndex:
+            return None  # another process wrote a generation meanwhile
+        report.articles, report.chunks = built.articles, built.chunks
+        report.embedded_chunks, report.removed_articles = built.embedded_chunks, built.removed_articles
+        laps.ms.update(built.timings)
+    else:
+        tidy(index_dir)
+    report.seconds = time.perf_counter() - started
+    report.timings = laps.ms
+    return report, index
+
+
+def _unchanged_files(corpus_dir: Path, index: StoredIndex, changes: Changes | None) -> Reused:
+    """Files whose articles can be taken from ``index`` instead of being read and parsed again."""
+    if index.sources is None:
+        return {}
+    changes = changes if changes is not None else index.sources.changes(corpus_dir)
+    changed = {*changes.modified, *changes.removed}
+    reused = {}
+    for rel, source in index.sources.files.items():
+        if rel in changed or source.articles is None:
+            continue
+        articles = [index.articles.get(i) for i in source.articles]
+        if all(articles):
+            reused[rel] = (source, articles)
+    return reused
+
+
+@contextmanager
+def _writing(settings: Settings):
+    """Failures of the vector store or the index folder as errors a person can act on."""
+    try:
+        yield
+    except VectorStoreError as exc:
+        raise QAError(f"Vector store: {exc}") from exc
+    except OSError as exc:
+        raise QAError(f"Could not write the index in {settings.resolved_index_dir}: {exc}. "
+                      "Set QA_INDEX_DIR to a writable folder.") from exc
+
+
 def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progress: Progress | None,
-                  reuse: Reused | None = None) -> IndexReport:
+                  reuse: Reused | None = None, previous: StoredIndex | None = None) -> IndexReport:
     laps = Laps()
     try:
         ingested = load_directory(settings.corpus_dir, settings.max_article_bytes, reuse)
@@ -404,15 +470,10 @@ def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progres
     if not ingested.articles:
         detail = ("; ".join(problems[:5])) if problems else "it holds no .txt, .md, .html, .json or .jsonl files"
         raise QAError(f"No articles to index in {settings.corpus_dir}: {detail}")
-    try:
+    with _writing(settings):
         built = build(ingested.articles, settings.resolved_index_dir, embedder, settings.index_params(embedder.model_path),
                       rebuild=rebuild, progress=progress, vector_token=settings.vector_store_token or "",
-                      sources=ingested.sources)
-    except VectorStoreError as exc:
-        raise QAError(f"Vector store: {exc}") from exc
-    except OSError as exc:
-        raise QAError(f"Could not write the index in {settings.resolved_index_dir}: {exc}. "
-                      "Set QA_INDEX_DIR to a writable folder.") from exc
+                      sources=ingested.sources, previous=previous)
     return IndexReport(
         articles=built.articles, chunks=built.chunks, embedded_chunks=built.embedded_chunks,
         removed_articles=built.removed_articles, seconds=built.seconds, problems=problems,

@@ -109,6 +109,14 @@ class Settings(Validated):
     chunk_size: int = setting(160, min=16, max=8192)
     chunk_overlap: int = setting(32, min=0, max=4096)
     hnsw_threshold: int = setting(50_000, min=0)
+    # Adding, changing or removing articles writes only a small second segment (vectors searched
+    # exactly, BM25 merged at query time) and a list of removed rows. Past this many chunks the
+    # segment is folded into the main index (FAISS add, a rewrite of the main files: about a second
+    # at 100k chunks), so each update stays small and the fold is paid once per this many chunks.
+    index_delta_max_chunks: int = setting(2_000, min=0)
+    # Past this share of dead (removed) rows in the main index it is rebuilt without them; they cost
+    # memory and, in HNSW, filtered-out visits on every search.
+    index_compact_dead_share: float = setting(0.2, min=0.0, max=1.0)
     # "faiss" (files in the index folder) or "milvus": Milvus Lite in <index_dir>/milvus.db by default,
     # or a Milvus server/cluster when vector_store_uri is http(s)://host:19530.
     vector_store: str = setting("faiss", choices=VECTOR_STORES)
@@ -180,7 +188,8 @@ class Settings(Validated):
         from index.vectors import VectorStoreConfig
 
         vectors = VectorStoreConfig(self.vector_store, self.vector_store_uri, self.vector_store_token or "")
-        return IndexParams(model_path, self.chunk_size, self.chunk_overlap, self.hnsw_threshold, vectors)
+        return IndexParams(model_path, self.chunk_size, self.chunk_overlap, self.hnsw_threshold, vectors,
+                           self.index_delta_max_chunks, self.index_compact_dead_share)
 
     def embedder_config(self):
         """What index/ needs to build an Embedder, taken from these settings."""

@@ -23,13 +23,14 @@ pytestmark = pytest.mark.slow
 
 SEED = 20261125
 KILL_TRIALS = 10
+APPEND_KILL_TRIALS = 4
 
 
 def index_state(index_dir: Path) -> dict[str, str]:
     """Article id -> hash of the live generation, after checking it is whole and self-consistent."""
     index = load(index_dir)
     assert index.vectors.ntotal == len(index.chunks) == index.manifest["chunks"]
-    assert {a.id: a.hash for a in index.articles.values()} == {k: v["hash"] for k, v in index.manifest["articles"].items()}
+    assert len(index.articles) == index.manifest["articles"] == len({c.article_id for c in index.chunks})
     for chunk in index.chunks:
         assert index.articles[chunk.article_id].text[chunk.start:chunk.end] == chunk.text
     return {a.id: a.hash for a in index.articles.values()}
@@ -103,6 +104,42 @@ def test_sigkill_during_indexing_never_damages_the_live_index(crash_corpus, reco
     assert index_state(index_dir) == corpus_state(corpus)
     assert len(generations(index_dir)) == 1 and not list(index_dir.glob("*.tmp"))
     assert_brahimi_answered(Assistant.open_index(Settings(corpus_dir=corpus)))
+
+
+def test_sigkill_during_an_append_never_damages_the_live_index(crash_corpus):
+    """`qa index` after a small change takes the append path (delta segment, hard-linked main files);
+    killed as soon as it starts writing a generation, or a little later, the live index is the old
+    one or the new one, whole, and the next append completes."""
+    corpus, _ = crash_corpus
+    index_dir = corpus / ".qa-cache" / "index"
+    rng = random.Random(SEED + 1)
+    phases = []
+    for trial in range(APPEND_KILL_TRIALS):
+        before = index_state(index_dir)
+        (corpus / f"append{trial}.txt").write_text(generated_article(rng, f"Append{trial}"), encoding="utf-8")
+        if trial % 2:
+            (corpus / f"append{trial - 1}.txt").unlink()
+        expected = corpus_state(corpus)
+        existing = generations(index_dir)
+        process = start_qa("index", str(corpus))
+        deadline = time.monotonic() + 300
+        while not generations(index_dir) - existing and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(rng.uniform(0.0, 0.02))
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            phases.append("killed")
+        else:
+            phases.append("finished")
+        process.wait(timeout=60)
+        process.stderr.close()
+        assert index_state(index_dir) in (before, expected), f"trial {trial} ({phases[-1]})"
+    print(f"append SIGKILL trials: {phases}")
+    result = run_qa("index", str(corpus))
+    assert result.returncode == 0, result.stderr
+    assert index_state(index_dir) == corpus_state(corpus)
+    assert load(index_dir).manifest["segments"]["delta_rows"] > 0  # it was the append path that ran
+    assert len(generations(index_dir)) == 1 and not list(index_dir.glob("*.tmp"))
 
 
 def _truncate(path: Path) -> None:
