@@ -20,7 +20,8 @@ from bench.report import render_table
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "bench" / "out"
-SIZE_STAGES = ("encoders", "index", "cold", "query", "add")
+SIZE_STAGES = ("encoders", "index", "cold", "query", "add", "peer")
+DIR_QUESTION = "Why did the general say he defected?"  # a seed question: no spaCy on its cold path
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers", "llama_index.core", "gradio", "spacy",
                  "onnxruntime", "faiss", "bm25s")
 
@@ -132,13 +133,21 @@ once a study of bird nesting on the quays is complete.
 @click.option("--embed-variants", is_flag=True,
               help="Embed variant chunks for real instead of deriving them from their source chunk.")
 @click.option("--cold-runs", type=click.IntRange(1, 20), default=3, show_default=True)
+@click.option("--peer-articles", type=click.IntRange(0), default=300, show_default=True,
+              help="Articles of each size's corpus indexed by both `qa` and the naive llama-index pipeline "
+                   "(bench/peer.py) side by side; 0 skips the peer.")
+@click.option("--corpus-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also measure this folder of articles (e.g. seeds + BBC): its index, cold start and add/remove.")
+@click.option("--seed-index", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="With --corpus-dir: take the vectors of chunks this index (same model) already holds.")
 @click.option("--stages", "stage_names", default=",".join(SIZE_STAGES), show_default=True,
               help="Stages to run per size; leaving out 'index' measures the index a previous run built.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True)
 @click.option("--shared-data", type=click.Path(path_type=Path), default=None,
               help="External data (default: QA_SHARED_DATA, else ../shared/data).")
 def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: int, real_chunks: int | None,
-          embed_variants: bool, cold_runs: int, stage_names: str, out_dir: Path, shared_data: Path | None):
+          embed_variants: bool, cold_runs: int, peer_articles: int, corpus_dir: Path | None, seed_index: Path | None,
+          stage_names: str, out_dir: Path, shared_data: Path | None):
     """Measure indexing, start-up, latency, memory and index size; write JSON and print a table."""
     from qa.settings import Settings
 
@@ -166,7 +175,7 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
                      "default_backend": default_backend, "settings": {
                          "questions": n_questions, "baseline_chunks": baseline_chunks,
                          "quality_chunks": quality_chunks, "real_chunks": real_chunks,
-                         "embed_variants": embed_variants}, "sizes": {}}
+                         "embed_variants": embed_variants, "peer_articles": peer_articles}, "sizes": {}}
     click.echo("preparing the embedding backend (exports the ONNX model once)...", err=True)
     results["prepare"] = run_stage("prepare", {"backend": default_backend})
     seeds = REPO / "seeds"
@@ -206,10 +215,27 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
             click.echo(f"size {label}: warm latency over {len(questions)} questions...", err=True)
             entry["query"] = run_stage("query", {"corpus": str(corpus.path), "index": str(index), "questions": questions})
         if "add" in wanted:
-            click.echo(f"size {label}: adding one article...", err=True)
-            # A new text each run: the index still holds the article an earlier run added.
-            text = f"{ADDED_ARTICLE}\n(Filed {results['started']}.)\n"
-            entry["add_one"] = run_stage("add_one", {"corpus": str(corpus.path), "index": str(index), "text": text})
+            entry["add_one"] = _add_one(label, corpus.path, index, results["started"])
+        if peer_articles and "peer" in wanted:
+            entry["peer"] = _peer(label, corpus.path, out_dir, peer_articles,
+                                  questions[0]["question"] if questions else "Who?", cold_runs)
+        results["sizes"][label] = entry
+        _write(results, out_dir)
+    if corpus_dir is not None:
+        label = f"dir:{corpus_dir.name}"
+        index = out_dir / f"index-dir-{corpus_dir.name}"
+        entry = {"corpus": {"path": str(corpus_dir)}}
+        if "index" in wanted:
+            click.echo(f"{label}: indexing{' (vectors taken from ' + str(seed_index) + ')' if seed_index else ''}...",
+                       err=True)
+            entry["index"] = run_stage("index", {"corpus": str(corpus_dir), "index": str(index),
+                                                 "reuse_vectors": seed_index is not None,
+                                                 "seed_indexes": [str(seed_index)] if seed_index else []})
+        if "cold" in wanted:
+            click.echo(f"{label}: cold start x{cold_runs}...", err=True)
+            entry["cold_start"] = cold_start(corpus_dir, index, DIR_QUESTION, cold_runs)
+        if "add" in wanted:
+            entry["add_one"] = _add_one(label, corpus_dir, index, results["started"])
         results["sizes"][label] = entry
         _write(results, out_dir)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -217,6 +243,41 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
     path = _write(results, out_dir)
     click.echo(render_table(results))
     click.echo(f"\nJSON: {path}")
+
+
+def _add_one(label: str, corpus: Path, index: Path, started: str) -> dict:
+    click.echo(f"{label}: adding one article, then removing it...", err=True)
+    # A new text each run: the index may still hold the article an earlier, interrupted run added.
+    text = f"{ADDED_ARTICLE}\n(Filed {started}.)\n"
+    return run_stage("add_one", {"corpus": str(corpus), "index": str(index), "text": text})
+
+
+def _peer(label: str, corpus: Path, out_dir: Path, n: int, question: str, runs: int) -> dict:
+    """`qa` and the naive llama-index pipeline on the same first ``n`` articles: indexing and a cold question."""
+    import orjson
+
+    from index.ingest import load_directory
+
+    folder = out_dir / f"peer-{label}-{n}"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "corpus").mkdir(parents=True)
+    articles = load_directory(corpus, 20 * 1024 * 1024).articles[:n]
+    (folder / "corpus" / "articles.jsonl").write_bytes(
+        b"".join(orjson.dumps({"title": a.title, "text": a.text}) + b"\n" for a in articles))
+    click.echo(f"size {label}: `qa index` and the llama-index peer on {len(articles)} articles...", err=True)
+    ours = run_stage("index", {"corpus": str(folder / "corpus"), "index": str(folder / "qa-index")})
+    ours_cold = cold_start(folder / "corpus", folder / "qa-index", question, runs)
+    peer = run_stage("peer_index", {"corpus": str(folder / "corpus"), "persist": str(folder / "peer-index")})
+    from bench.peer import cold_question
+
+    peer_cold = cold_question(folder / "peer-index", question, runs)
+    chars = peer["chars"]
+    return {"articles": len(articles), "question": question, "qa_index": ours, "qa_cold": ours_cold,
+            "peer_index": peer, "peer_cold": peer_cold,
+            "ratios": {"index_units_per_s": ours["chunks_per_s"] / peer["nodes_per_s"],
+                       "index_chars_per_s": (chars / ours["seconds"]) / peer["chars_per_s"],
+                       "cold_best": peer_cold["best"] / ours_cold["best"],
+                       "cold_cpu_best": peer_cold["cpu_best"] / ours_cold["cpu_best"]}}
 
 
 def _write(results: dict, out_dir: Path) -> Path:

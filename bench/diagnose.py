@@ -88,7 +88,7 @@ def part_hnsw(args: dict) -> dict:
     from index.store import load
 
     index = load(args["index"], verify=False)
-    live = index.vectors
+    live = getattr(index.vectors, "main", index.vectors)  # the FAISS index of the main segment
     vectors_all = live.reconstruct_n(0, live.ntotal)
     embedder = Embedder(_settings(args["corpus"], args["index"]).embedder_config())
     queries = embedder.encode([q["question"] for q in args["questions"]]).astype(np.float32)

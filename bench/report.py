@@ -70,6 +70,13 @@ def size_rows(default_backend: str) -> list[Row]:
         ("peak RSS while querying MiB", lambda e, b: _get(e, "query.query_peak_rss_mb"), 0),
         ("add one article: total s", lambda e, b: _get(e, "add_one.seconds"), 2),
         ("  own embedding s / rest s", lambda e, b: f"{_fmt(_get(e, 'add_one.own_embedding_seconds'), 2)} / {_fmt(_get(e, 'add_one.overhead_seconds'), 2)}", 0),
+        ("  CPU s", lambda e, b: _get(e, "add_one.cpu_seconds"), 2),
+        ("remove one article: total s (CPU s)", lambda e, b: f"{_fmt(_get(e, 'add_one.remove_seconds'), 2)} ({_fmt(_get(e, 'add_one.remove_cpu_seconds'), 2)})", 0),
+        ("peer: articles / qa chunks / peer nodes", lambda e, b: f"{_fmt(_get(e, 'peer.articles'))} / {_fmt(_get(e, 'peer.qa_index.chunks'))} / {_fmt(_get(e, 'peer.peer_index.nodes'))}", 0),
+        ("  indexing qa chunks/s / peer nodes/s", lambda e, b: f"{_fmt(_get(e, 'peer.qa_index.chunks_per_s'))} / {_fmt(_get(e, 'peer.peer_index.nodes_per_s'))}", 0),
+        ("  indexing ratio (units/s, chars/s)", lambda e, b: f"{_fmt(_get(e, 'peer.ratios.index_units_per_s'), 2)} / {_fmt(_get(e, 'peer.ratios.index_chars_per_s'), 2)}", 0),
+        ("  cold question s qa / peer (best)", lambda e, b: f"{_fmt(_get(e, 'peer.qa_cold.best'), 2)} / {_fmt(_get(e, 'peer.peer_cold.best'), 2)}", 0),
+        ("  cold ratio peer/qa (wall, CPU)", lambda e, b: f"{_fmt(_get(e, 'peer.ratios.cold_best'), 2)} / {_fmt(_get(e, 'peer.ratios.cold_cpu_best'), 2)}", 0),
     ]
 
 

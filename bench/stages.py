@@ -101,16 +101,29 @@ class VariantReuseEmbedder(TimedEmbedder):
         self._by_key: dict[str, np.ndarray] = {}
 
     def seed_from(self, index_dir: str) -> int:
-        """Take the vectors of a smaller benchmark index: its chunks are the same texts, same model."""
-        from index.store import load
+        """Take the vectors of another index of the same model (a smaller benchmark index): same text,
+        same model, same vector. Its main segment's files are read directly, so a folder holding an
+        index of an earlier format (articles.jsonl, chunks.json, faiss.index, manifest.json) serves too."""
+        import faiss
+        import orjson
 
-        index = load(index_dir, verify=False)
-        if index is None or not index.size or index.manifest["params"]["model"] != self.model_path:
+        from index.store import current_generation
+
+        gen = current_generation(Path(index_dir)) or Path(index_dir)
+        try:
+            model = json.loads((gen / "manifest.json").read_text())["params"]["model"]
+        except (OSError, ValueError, KeyError):
             return 0
-        vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
-        for chunk, vector in zip(index.chunks, vectors):
-            self._remember(chunk.text, vector)
-        return index.size
+        # The same packaged model, wherever its virtual environment is.
+        if Path(model).parts[-2:] != Path(self.model_path).parts[-2:] or not (gen / "faiss.index").exists():
+            return 0
+        with open(gen / "articles.jsonl", "rb") as handle:
+            texts = [orjson.loads(line)["text"] for line in handle]
+        rows = orjson.loads((gen / "chunks.json").read_bytes())
+        stored = faiss.read_index(str(gen / "faiss.index"))
+        for (article, start, end), vector in zip(rows, stored.reconstruct_n(0, stored.ntotal)):
+            self._remember(texts[article][start:end], vector)
+        return len(rows)
 
     @staticmethod
     def _key(text: str) -> str:
@@ -274,7 +287,7 @@ def stage_query(args: dict) -> dict:
         hits.append(len(found & set(q["gold"])) / len(q["gold"]))
     query_peak = peak_rss_mb()
     vectors = assistant.embedder.encode([q["question"] for q in questions])
-    live = index.vectors
+    live = getattr(index.vectors, "main", index.vectors)  # the FAISS index of the main segment
     k = min(CANDIDATES, index.size)
     all_vectors = live.reconstruct_n(0, live.ntotal)
     exact = faiss.IndexFlatIP(all_vectors.shape[1])
@@ -323,7 +336,8 @@ def _search_ms(index, vectors: np.ndarray, k: int) -> list[float]:
 
 
 def stage_add_one(args: dict) -> dict:
-    """Upload one new article into the existing index (the product path), then take it out again."""
+    """Upload one new article into the existing index (the product path, as the page does), then
+    remove it again (the page's Remove); wall and CPU seconds of each."""
     from index.articles import Article
     from index.chunking import chunk_article
     from qa.assistant import Assistant
@@ -336,14 +350,19 @@ def stage_add_one(args: dict) -> dict:
     started = time.perf_counter()
     assistant.embedder.encode([c.text for c in chunks])
     own_embedding = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = assistant.add_files([("bench-added-article.txt", text.encode("utf-8"))])
-    total = time.perf_counter() - started
-    for added in report.added:  # leave corpus and index as they were, for the next run's stages
-        assistant.remove_article(added)
+    total, total_cpu = time.perf_counter() - started, time.process_time() - cpu
+    # Removing it again leaves corpus and index as they were, for the next run's stages.
+    started, cpu = time.perf_counter(), time.process_time()
+    removed = [assistant.remove_article(added) for added in report.added]
+    remove_total, remove_cpu = time.perf_counter() - started, time.process_time() - cpu
     return {"chunks_in_index": report.chunks, "added_chunks": report.embedded_chunks, "seconds": total,
-            "files_read": report.files_read, "phases_ms": report.timings,
-            "own_embedding_seconds": own_embedding, "overhead_seconds": total - own_embedding}
+            "cpu_seconds": total_cpu, "files_read": report.files_read, "phases_ms": report.timings,
+            "own_embedding_seconds": own_embedding, "overhead_seconds": total - own_embedding,
+            "remove_seconds": remove_total, "remove_cpu_seconds": remove_cpu,
+            "remove_phases_ms": removed[-1].timings if removed else {},
+            "segments": assistant.index.manifest.get("segments")}
 
 
 def stage_quality(args: dict) -> dict:
@@ -391,9 +410,15 @@ def _with_faiss(index, faiss_index):
     return replace(index, vectors=faiss_index)
 
 
+def _peer_stages() -> dict:
+    from bench.peer import stage_peer_ask, stage_peer_index
+
+    return {"peer_index": stage_peer_index, "peer_ask": stage_peer_ask}
+
+
 STAGES = {
     "prepare": stage_prepare, "encoders": stage_encoders, "index": stage_index,
-    "query": stage_query, "add_one": stage_add_one, "quality": stage_quality,
+    "query": stage_query, "add_one": stage_add_one, "quality": stage_quality, **_peer_stages(),
 }
 
 
