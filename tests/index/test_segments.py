@@ -1,0 +1,39 @@
+"""Vectors in two segments with dead rows search and reconstruct like one index of the live rows."""
+import numpy as np
+import pytest
+
+from index.segments import SegmentedVectors
+
+
+def _unit(rng, n: int, dim: int = 16) -> np.ndarray:
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_segments_with_dead_rows_search_like_one_index_of_the_live_rows(kind):
+    import faiss
+
+    rng = np.random.default_rng(3)
+    main_vectors, delta = _unit(rng, 60), _unit(rng, 7)
+    main = faiss.IndexHNSWFlat(16, 8, faiss.METRIC_INNER_PRODUCT) if kind == "hnsw" else faiss.IndexFlatIP(16)
+    if kind == "hnsw":
+        main.hnsw.efSearch = 256  # far above the row count: the graph search is exhaustive here
+    main.add(main_vectors)
+    alive = np.ones(60, dtype=bool)
+    alive[[0, 5, 6, 31, 59]] = False
+    positions = np.where(alive, np.cumsum(alive) - 1, -1)
+    segmented = SegmentedVectors(main, positions, delta)
+    live = np.concatenate([main_vectors[alive], delta])
+    exact = faiss.IndexFlatIP(16)
+    exact.add(live)
+    assert segmented.ntotal == len(live) and segmented.dead == 5
+    queries = _unit(rng, 12)
+    for k in (1, 10, len(live), len(live) + 5):
+        sims, ids = segmented.search(queries, k)
+        want_sims, want_ids = exact.search(queries, min(k, len(live)))
+        assert ids[:, :want_ids.shape[1]].tolist() == want_ids.tolist()
+        np.testing.assert_allclose(sims[:, :want_sims.shape[1]], want_sims, rtol=1e-5)
+        assert (ids[:, want_ids.shape[1]:] == -1).all()
+    np.testing.assert_allclose(segmented.reconstruct_batch([0, 54, 55, 61]), live[[0, 54, 55, 61]])
+    np.testing.assert_allclose(segmented.reconstruct_n(0, len(live)), live)
