@@ -169,10 +169,8 @@ def _ids_by_file(snapshot: Snapshot, live: Mapping[str, Article], files: list[st
     unlisted = set()
     for rel in files:
         entry = snapshot.files.get(rel)
-        if entry is not None and entry.articles is not None:
-            result[rel] = set(entry.articles)
-        else:
-            result[rel] = set()
+        result[rel] = set(entry.articles) if entry is not None and entry.articles is not None else set()
+        if entry is not None and entry.articles is None:
             unlisted.add(rel)
     if unlisted:
         for article_id in live:

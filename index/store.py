@@ -687,8 +687,6 @@ def _write_generation(index_dir: Path, segments: Segments, params: IndexParams, 
         (gen / "manifest.json").write_text(json.dumps(manifest, indent=1))
         _write_verified(gen, {**{n: _stat_key(gen / n) for n in files if n not in verified}, **verified})
         _fsync(gen / "manifest.json")
-        for folder in sorted((p for p in gen.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-            _fsync(folder)
         _fsync(gen)
         pointer = index_dir / f"{CURRENT}.{uuid.uuid4().hex[:8]}.tmp"
         pointer.write_text(name)
