@@ -10,6 +10,7 @@ import numpy as np
 from index.chunking import Chunk
 from index.embedding import Embedder
 from index.fusion import reciprocal_rank_fusion
+from index.ingest import walk_key
 from index.store import StoredIndex
 from index.text import content_terms, sentence_spans
 
@@ -69,7 +70,7 @@ class Retriever:
         n = min(self.candidates + self._excluded_chunks, self.index.size)
         sims, ids = self.index.vectors.search(vector[None, :], n)
         dense = {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0 and self._allowed(int(i))}
-        dense_ranking = list(dense)
+        dense_ranking = sorted(dense, key=lambda c: (-dense[c], self._corpus_order(c)))
         bm25_ranking = [c for c in self._bm25_ranking(question, n) if self._allowed(c)]
         fused = reciprocal_rank_fusion([dense_ranking, bm25_ranking])[:k]
         dense_pos = {c: r for r, c in enumerate(dense_ranking, 1)}
@@ -78,6 +79,12 @@ class Retriever:
         if lexical_only:
             dense.update(zip(lexical_only, (self.index.vectors.reconstruct_batch(lexical_only) @ vector).tolist()))
         return [ChunkHit(self.index.chunks[c], score, dense[c], dense_pos.get(c), bm25_pos.get(c)) for c, score in fused]
+
+    def _corpus_order(self, chunk: int) -> tuple:
+        """Where a chunk comes in the corpus (its file in walk order, then its offset): equal scores
+        rank in this order, so a ranking does not depend on which segment holds a chunk."""
+        found = self.index.chunks[chunk]
+        return walk_key(found.article_id), found.start
 
     def _allowed(self, chunk: int) -> bool:
         return not self.excluded or self.index.chunks[chunk].article_id not in self.excluded
@@ -91,7 +98,9 @@ class Retriever:
         if n == 0:
             return []
         top = np.argpartition(-scores, n - 1)[:n]
-        return [int(i) for i in top[np.argsort(-scores[top])]]
+        # Every chunk tied with the last one taken competes for its place.
+        tied = np.flatnonzero(scores >= scores[top].min())
+        return sorted(tied.tolist(), key=lambda c: (-scores[c], self._corpus_order(c)))[:n]
 
     def sentences(self, question: str, hits: list[ChunkHit], query_vector: np.ndarray,
                   limit: int | None = None) -> list[SentenceHit]:
