@@ -121,7 +121,7 @@ once a study of bird nesting on the quays is complete.
 
 @click.command()
 @click.option("--sizes", default="1k,10k", show_default=True,
-              help="Corpus sizes in chunks, comma-separated (1k, 10k, 100k or any number).")
+              help="Corpus sizes in chunks, comma-separated (1k, 10k, 100k or any number); \"\" for none.")
 @click.option("--questions", "n_questions", type=click.IntRange(10, 5000), default=200, show_default=True,
               help="Questions for warm latency.")
 @click.option("--baseline-chunks", type=click.IntRange(50), default=1000, show_default=True,
@@ -157,7 +157,7 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
         raise click.ClickException(str(exc)) from exc
     shared_data = shared_data or settings.resolved_shared_data_dir
     try:
-        chosen = parse_sizes(sizes)
+        chosen = parse_sizes(sizes) if sizes else []  # --sizes "": only --corpus-dir
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--sizes") from exc
     wanted = {name.strip() for name in stage_names.split(",") if name.strip()}
