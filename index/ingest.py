@@ -19,6 +19,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DUPLICATE_MARK = "duplicate of "  # begins the reason given for an article whose text was already read
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def load_directory(root: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) 
         for article in file_result.articles:
             first = seen_hashes.setdefault(article.hash, article.id)
             if first != article.id:
-                result.problems.append(IngestProblem(article.id, f"duplicate of {first}; indexed once"))
+                result.problems.append(IngestProblem(article.id, f"{DUPLICATE_MARK}{first}; indexed once"))
                 continue
             result.articles.append(article)
     return result

@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.ingest import SUPPORTED_SUFFIXES, load_file
+from index.ingest import DUPLICATE_MARK, SUPPORTED_SUFFIXES, load_file
 from qa.types import IndexReport, QAError
 
 if TYPE_CHECKING:
@@ -98,8 +98,25 @@ def add_files(assistant: "Assistant", files: list[tuple[str, bytes]], progress: 
             raise QAError(f"Could not index the upload ({exc}); nothing was added.") from exc
         raise
     report.added = [p.relative_to(settings.corpus_dir).as_posix() for p in written]
-    report.problems = problems + report.problems
+    report.problems = problems + _about_upload(report.problems, report.added)
     return report
+
+
+def _about_upload(problems: list[str], added: list[str]) -> list[str]:
+    """The re-index's problems that concern the uploaded files, duplicates counted in one line.
+
+    Re-indexing reads the whole corpus, so its report also lists every old problem of other files
+    (in a large corpus, dozens of duplicate records) that the uploader neither caused nor can fix."""
+    # An article id is the file's path, or the path and "#n" for a record; a problem starts with it.
+    starts = tuple(f"{a}{sep}" for a in added for sep in ":#")
+    duplicated = tuple(f"{DUPLICATE_MARK}{a}{sep}" for a in added for sep in ";#")
+    mine = [p for p in problems if p.startswith(starts) or any(d in p for d in duplicated)]
+    duplicates = [p for p in mine if DUPLICATE_MARK in p]
+    kept = [p for p in mine if DUPLICATE_MARK not in p]
+    if duplicates:
+        kept.append(f"{len(duplicates)} article{'s' if len(duplicates) != 1 else ''} in the upload "
+                    f"{'were' if len(duplicates) != 1 else 'was'} already in the corpus (duplicates), so indexed once.")
+    return kept
 
 
 def _article_hashes(name: str, clean: str, data: bytes, max_bytes: int) -> set[str]:
