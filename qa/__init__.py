@@ -5,9 +5,9 @@
     print(assistant.ask("Who met Brahimi?"))
 """
 from qa.settings import Settings
-from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
+from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError, Scope
 
-__all__ = ["Answer", "ArticleInfo", "Assistant", "Citation", "IndexReport", "Passage", "QAError", "Settings"]
+__all__ = ["Answer", "ArticleInfo", "Assistant", "Citation", "IndexReport", "Passage", "QAError", "Scope", "Settings"]
 
 
 def __getattr__(name: str):

@@ -19,7 +19,7 @@ from index.vectors import VectorStoreConfig, VectorStoreError
 from qa.answer import compose, ensure_typed_answer, rank_for, select_evidence, with_attribution
 from qa.question import classify
 from qa.settings import Settings
-from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
+from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError, Scope, article_day
 
 Progress = Callable[[int, int], None]
 
@@ -98,15 +98,17 @@ class Assistant:
         entities("Lakhdar Brahimi met President Assad in Damascus.")
 
     # ----- questions ----------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
-        """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer."""
+    def ask(self, question: str, k: int | None = None, context: str | None = None, scope: Scope | None = None) -> Answer:
+        """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer;
+        ``scope`` limits the articles the answer may come from."""
         started = time.perf_counter()
         question = self._clean_question(question)
         live = self._live
+        allowed = self._scoped(live, scope)
         kind = classify(question)
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
-        hits = live.retriever.search(query, k or self.settings.top_k, vector)
+        hits = live.retriever.search(query, k or self.settings.top_k, vector, allowed)
         candidates = live.retriever.sentences(question, hits, vector, self.settings.sentence_candidates) if hits else []
         sentences = rank_for(kind, candidates, question) if candidates else []
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
@@ -148,6 +150,18 @@ class Assistant:
         from qa.conversation import Conversation
 
         return Conversation(self)
+
+    @staticmethod
+    def _scoped(live: _Live, scope: Scope | None) -> set[str] | None:
+        """The ids a scope allows (None: no limit), or QAError when it allows none."""
+        if scope is None or scope.is_empty:
+            return None
+        articles = live.index.articles
+        candidates = [articles[a] for a in scope.articles if a in articles] if scope.articles else articles.values()
+        allowed = {a.id for a in candidates if scope.allows(a.id, a.source, article_day(a.date))}
+        if not allowed:
+            raise QAError(f"No indexed article matches the chosen scope ({scope}); widen it or clear it.")
+        return allowed
 
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
