@@ -34,6 +34,8 @@ class Settings:
     max_article_bytes: int = 20 * 1024 * 1024
     max_upload_bytes: int = 5 * 1024 * 1024
     max_upload_files: int = 20
+    # Thumbs up/down from the chat page, JSON Lines; default: feedback.jsonl beside the index folder.
+    feedback_file: Path | None = None
     llm_backend: str | None = None  # "openai" (any OpenAI-compatible server) or "ollama"
     llm_model: str | None = None
     llm_base_url: str | None = None
@@ -42,6 +44,10 @@ class Settings:
     @property
     def resolved_index_dir(self) -> Path:
         return Path(self.index_dir) if self.index_dir else Path(self.corpus_dir) / ".qa-cache" / "index"
+
+    @property
+    def resolved_feedback_file(self) -> Path:
+        return Path(self.feedback_file) if self.feedback_file else self.resolved_index_dir.parent / "feedback.jsonl"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
