@@ -30,7 +30,7 @@ def _ready(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(corpus: Path, log_path: Path):
+def running_server(corpus: Path, log_path: Path, start_timeout: float = START_TIMEOUT):
     """Yield the page's URL while `qa serve --corpus corpus` runs; its output goes to ``log_path``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -42,7 +42,7 @@ def running_server(corpus: Path, log_path: Path):
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         try:
-            deadline = time.monotonic() + START_TIMEOUT
+            deadline = time.monotonic() + start_timeout
             while not _ready(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"qa serve did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
