@@ -21,6 +21,7 @@ TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+DUPLICATE_MARK = "duplicate of "  # begins the reason given for an article whose text was already read
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def load_directory(root: str | os.PathLike, max_bytes: int, reuse: Reused | None
         for article in file_result.articles:
             first = seen_hashes.setdefault(article.hash, article.id)
             if first != article.id:
-                result.duplicates.append(IngestProblem(article.id, f"duplicate of {first}; indexed once"))
+                result.duplicates.append(IngestProblem(article.id, f"{DUPLICATE_MARK}{first}; indexed once"))
                 complete = False
                 continue
             result.articles.append(article)

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -30,7 +30,7 @@ from qa.answerer import Abstention, Answerer, Question
 from qa.question import classify
 from qa.reader.answerer import TrainedReader
 from qa.settings import Settings
-from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
+from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError, Scope, article_day
 
 Progress = Callable[[int, int], None]
 
@@ -187,18 +187,20 @@ class Assistant:
         return sources.changes(self.settings.corpus_dir)
 
     # ----- questions ----------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
-        """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer."""
+    def ask(self, question: str, k: int | None = None, context: str | None = None, scope: Scope | None = None) -> Answer:
+        """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer;
+        ``scope`` limits the articles the answer may come from."""
         started = time.perf_counter()
         laps = Laps()
         question = self._clean_question(question)
         live, _ = self._fresh()
         laps.lap("freshness")
+        allowed = self._scoped(live, scope)
         kind = classify(question)
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
         laps.lap("embed_query")
-        hits = live.retriever.search(query, k or self.settings.top_k, vector)
+        hits = live.retriever.search(query, k or self.settings.top_k, vector, allowed)
         laps.lap("search")
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
         decision = self._answerer.answer(
@@ -254,6 +256,20 @@ class Assistant:
         from qa.llama_index_adapters import AssistantRetriever
 
         return AssistantRetriever(self, k, callback_manager)
+
+    @staticmethod
+    def _scoped(live: _Live, scope: Scope | None) -> set[str] | None:
+        """The ids a scope allows (None: no limit), or QAError when it allows none. Articles whose
+        files changed on disk and were not re-indexed are never allowed: they cannot be cited."""
+        if scope is None or scope.is_empty:
+            return None
+        articles = live.index.articles
+        candidates = [articles[a] for a in scope.articles if a in articles] if scope.articles else articles.values()
+        allowed = {a.id for a in candidates
+                   if a.id not in live.excluded and scope.allows(a.id, a.source, article_day(a.date))}
+        if not allowed:
+            raise QAError(f"No indexed article matches the chosen scope ({scope}); widen it or clear it.")
+        return allowed
 
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
@@ -375,9 +391,11 @@ class Assistant:
             if isinstance(exc, (OSError, QAError)):
                 raise QAError(f"Could not index the upload ({exc}); nothing was added.") from exc
             raise
-        report.added = [p.relative_to(self.settings.corpus_dir).as_posix() for p in written]
-        report.problems = problems + report.problems
-        return report
+        added = [p.relative_to(self.settings.corpus_dir).as_posix() for p in written]
+        # A copy: last_report keeps what the re-index found in the whole corpus.
+        return replace(report, added=added,
+                       problems=problems + uploads.about_upload(report.problems, added),
+                       duplicates=uploads.about_upload(report.duplicates, added))
 
     def remove_article(self, article_id: str, progress: Progress | None = None) -> IndexReport:
         """Delete the file of ``article_id`` from the corpus and re-index; on failure it is put back."""

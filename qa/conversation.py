@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.types import Answer
+from qa.types import Answer, Scope
 
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|there|these|those)\b", re.IGNORECASE)
 
@@ -21,9 +21,9 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
     max_context_turns: int = 2
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, scope: Scope | None = None) -> Answer:
         rewritten, context = self.resolve(question)
-        answer = self.assistant.ask(rewritten, k=k, context=context)
+        answer = self.assistant.ask(rewritten, k=k, context=context, scope=scope)
         answer.question = question
         self.turns.append(Turn(question, answer))
         return answer

@@ -124,6 +124,8 @@ class Settings(Validated):
     max_article_bytes: int = setting(20 * 1024 * 1024, min=1)
     max_upload_bytes: int = setting(5 * 1024 * 1024, min=1)
     max_upload_files: int = setting(20, min=1)
+    # Thumbs up/down from the chat page, JSON Lines; default: feedback.jsonl beside the index folder.
+    feedback_file: Path | None = setting()
     llm_backend: str | None = setting(choices=LLM_BACKENDS)  # "openai" (any OpenAI-compatible server) or "ollama"
     llm_model: str | None = setting()
     llm_base_url: str | None = setting()
@@ -159,6 +161,10 @@ class Settings(Validated):
     @property
     def resolved_index_dir(self) -> Path:
         return Path(self.index_dir) if self.index_dir else Path(self.corpus_dir) / ".qa-cache" / "index"
+
+    @property
+    def resolved_feedback_file(self) -> Path:
+        return self.feedback_file or self.resolved_index_dir.parent / "feedback.jsonl"
 
     @property
     def resolved_onnx_cache(self) -> Path:

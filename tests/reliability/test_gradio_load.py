@@ -125,7 +125,7 @@ def _uploads(assistant, deadline: float, reports: list[str], failures: list[str]
                 path = folder / "dam.txt"
                 path.write_text("Karsfeld dam opens\n\nEngineers opened the Karsfeld dam on Monday, the water authority said.")
                 paths.append(str(path))
-            status, _, _ = handlers.upload(paths, lambda *args, **kwargs: None)
+            status = handlers.upload(paths, lambda *args, **kwargs: None)
             reports.append(status)
             assert "Added" in status, status
     except BaseException as exc:
