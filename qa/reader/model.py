@@ -31,11 +31,16 @@ class ReaderMeta:
     calibration: tuple[float, ...]
 
 
-def read_meta(weights: Path) -> ReaderMeta:
+def raw_meta(weights: Path) -> dict:
+    """The training's record stored in the model file (configuration, calibration, held-out figures)."""
     import json
 
     with np.load(weights) as data:
-        meta = json.loads(bytes(data["meta"]).decode())
+        return json.loads(bytes(data["meta"]).decode())
+
+
+def read_meta(weights: Path) -> ReaderMeta:
+    meta = raw_meta(weights)
     return ReaderMeta(meta["max_length"], meta["stride"], meta["max_answer_tokens"],
                       tuple(meta["calibration"]["weights"]))
 

@@ -61,14 +61,11 @@ def save_weights(net: ReaderNet, path: Path, meta: dict) -> None:
         np.savez_compressed(f, **arrays)
 
 
-def read_meta(path: Path) -> dict:
-    with np.load(path) as data:
-        return json.loads(bytes(data["meta"]).decode())
-
-
 def load_weights(model_path: str | Path, path: Path) -> ReaderNet:
     """The base encoder with the shipped adapters applied and merged: a plain encoder + heads."""
-    meta = read_meta(path)
+    from qa.reader.model import raw_meta
+
+    meta = raw_meta(path)
     net = adapted_net(model_path, meta["rank"], meta["alpha"], 0.0)
     modules = dict(net.encoder.named_modules())
     with np.load(path) as data, torch.no_grad():
