@@ -15,12 +15,12 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from index.articles import Article
 from index.embedding import Embedder
 from index.ingest import IngestError, Reused, load_directory
-from index.retrieve import Retriever, SentenceHit
+from index.retrieve import ChunkHit, Retriever, SentenceHit
 from index.sources import Changes
 from index.store import IndexCorrupt, StoredIndex, build, load
 from index.timing import Laps
@@ -36,7 +36,7 @@ Progress = Callable[[int, int], None]
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _WANTED = {"who": "the person or group", "where": "the place", "when": "the date or time",
-           "how_many": "the number", "how_much": "the figure"}  # how much, long, far, old
+           "how_many": "the number", "how_much": "the figure", "how_long": "the length of time"}
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,11 @@ class Assistant:
         return sources.changes(self.settings.corpus_dir)
 
     # ----- questions ----------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None, context: str | None = None, scope: Scope | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, context: str | None = None, scope: Scope | None = None,
+            focus: Sequence[str] = ()) -> Answer:
         """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer;
-        ``scope`` limits the articles the answer may come from."""
+        ``scope`` limits the articles the answer may come from; the passages of the ``focus`` articles
+        (those a conversation's last answer cited) are read first."""
         started = time.perf_counter()
         laps = Laps()
         question = self._clean_question(question)
@@ -201,6 +203,9 @@ class Assistant:
         vector = live.retriever.embed_query(query)
         laps.lap("embed_query")
         hits = live.retriever.search(query, k or self.settings.top_k, vector, allowed)
+        focus = [a for a in focus if a in live.index.articles and (allowed is None or a in allowed)]
+        if focus:
+            hits = _first(live.retriever.search(query, k or self.settings.top_k, vector, focus), hits)
         laps.lap("search")
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
         decision = self._answerer.answer(
@@ -408,6 +413,12 @@ class Assistant:
             raise
         removal.finish()
         return report
+
+
+def _first(preferred: list[ChunkHit], hits: list[ChunkHit]) -> list[ChunkHit]:
+    """``preferred`` hits, then the others not among them, as long as ``hits``."""
+    chosen = {(h.chunk.article_id, h.chunk.start) for h in preferred}
+    return (preferred + [h for h in hits if (h.chunk.article_id, h.chunk.start) not in chosen])[:max(len(hits), len(preferred))]
 
 
 def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progress: Progress | None,
