@@ -159,7 +159,7 @@ def build_app(assistant, accounts=None):
 
         demo.load(load, [saved, session], [*shown, session], **quiet)
         # Hiding them is a courtesy to read-only accounts; the handlers below refuse them anyway.
-        demo.load(access.edit_controls(1), None, [upload], **quiet)
+        demo.load(access.edit_controls(upload), None, [upload], **quiet)
         # One page at a time, in the order asked for: a slow unfiltered page requested by opening the
         # tab must not arrive after (and over) the search typed just after it. A page takes milliseconds.
         in_order = dict(concurrency_id="listing", concurrency_limit=1, **quiet)

@@ -8,6 +8,23 @@ ACCEPT_TIMEOUT_MS = 15_000
 ANSWER_TIMEOUT_MS = 60_000
 INDEX_TIMEOUT_MS = 180_000
 FINISHED = "#qa-chat .qa-answer:not(.qa-pending):not(.qa-streaming)"
+# Clicks the Articles tab from inside the page and times, with the page's own clock, until rows are
+# on screen.
+OPEN_ARTICLES_JS = """
+async () => {
+  const tab = [...document.querySelectorAll('[role=tab]')].find((t) => t.innerText.trim() === 'Articles');
+  const started = performance.now();
+  tab.click();
+  await new Promise((resolve) => {
+    const check = () => {
+      const row = document.querySelector('#qa-articles .qa-row');
+      if (row && row.getClientRects().length) resolve(); else requestAnimationFrame(check);
+    };
+    check();
+  });
+  return performance.now() - started;
+}
+"""
 STATUS_JS = "() => [...document.querySelectorAll('#qa-status .qa-ok, #qa-status .qa-problem')].map(e => e.innerText).join('\\n')"
 
 
@@ -79,6 +96,10 @@ class ChatPage:
         self.page.get_by_role("tab", name="Articles").click()
         self.page.locator("#qa-articles .qa-articles").wait_for()
         return self.page.locator("#qa-articles .qa-articles").inner_text()
+
+    def time_articles_open(self) -> float:
+        """Milliseconds from a click on the Articles tab until rows of the list are on screen."""
+        return self.page.evaluate(OPEN_ARTICLES_JS)
 
     def search_articles(self, text: str) -> str:
         self.show_articles()

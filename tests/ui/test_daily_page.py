@@ -21,23 +21,6 @@ BRAHIMI = "Who met Brahimi?"
 # Generous bounds for a shared CI machine; the figures themselves are printed.
 OPEN_LIMIT_MS = 1_500
 
-# Clicks the Articles tab from inside the page and times, with the page's own clock, until rows are
-# on screen.
-OPEN_ARTICLES_JS = """
-async () => {
-  const tab = [...document.querySelectorAll('[role=tab]')].find((t) => t.innerText.trim() === 'Articles');
-  const started = performance.now();
-  tab.click();
-  await new Promise((resolve) => {
-    const check = () => {
-      const row = document.querySelector('#qa-articles .qa-row');
-      if (row && row.getClientRects().length) resolve(); else requestAnimationFrame(check);
-    };
-    check();
-  });
-  return performance.now() - started;
-}
-"""
 # Times one step of the list (a click on a link in it) until its text shows ``expected``.
 STEP_JS = """
 async ([selector, expected]) => {
@@ -75,7 +58,7 @@ def test_articles_view_at_2000_articles(open_big_page, width, record_property):
     chat_width = box(page, "#qa-chat")["width"]
     total = indexed(page)  # 2,001, and more where another test's upload is still indexed
 
-    open_ms = page.evaluate(OPEN_ARTICLES_JS)
+    open_ms = chat.time_articles_open()
     page.locator("#qa-articles .qa-shown", has_text=f"1–50 of {total} articles").wait_for()
     next_ms = page.evaluate(STEP_JS, ["#qa-articles .qa-pager a[href='#qa-page:p=1']", f"51–100 of {total}"])
     figures = {"width": width, "open_ms": round(open_ms), "next_page_ms": round(next_ms)}
