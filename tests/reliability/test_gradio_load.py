@@ -35,7 +35,7 @@ SESSIONS = 20
 LOAD_SECONDS = float(os.environ.get("QA_LOAD_SECONDS", "60"))
 UPLOAD_ROUNDS = 3
 SCRIPT = [
-    ("Who is the commander of Syria's military police?", "al-Shalal"),
+    ("Who defected from the Syrian military police?", "al-Shalal"),
     ("Where did he flee to?", "Turkey"),  # a follow-up: only right if this session's history is used
     ("Who met Brahimi?", "Assad"),
     ("When did engineers open the Karsfeld dam?", None),  # answerable only once an upload is indexed

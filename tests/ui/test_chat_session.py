@@ -55,7 +55,7 @@ def test_a_stopped_question_leaves_no_turn_behind(seed_assistant):
     _answer(session, entry)  # an answer that finishes after Stop is dropped with its turn
     assert session.conversation.turns == []
     respond = make_responder(seed_assistant)
-    run(respond("Who is the commander of Syria's military police?", session))
+    run(respond("Who defected from the Syrian military police?", session))
     assert len(session.conversation.turns) == 1
 
 

@@ -170,7 +170,7 @@ def test_ask_is_disabled_while_answering_and_stop_ends_the_answer(open_big_page,
     page.locator("#qa-ask:enabled").wait_for(timeout=ACCEPT_TIMEOUT_MS)
     assert not page.locator("#qa-stop").is_visible()
 
-    chat.send("Who is the commander of Syria's military police?")
+    chat.send("Who defected from the Syrian military police?")
     page.locator("#qa-stop").click(timeout=ACCEPT_TIMEOUT_MS)
     page.locator("#qa-chat .qa-stopped").wait_for(timeout=ANSWER_TIMEOUT_MS)
     page.wait_for_function("!document.querySelector('#qa-chat .qa-pending, #qa-chat .qa-streaming')")
