@@ -1,6 +1,7 @@
 """``qa eval``: run the grounding evaluation, write the reports, optionally gate on thresholds."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -36,9 +37,14 @@ PRINTED = [("accuracy", "acc"), ("lead_accuracy", "lead"), ("wrong_confident_rat
 @click.option("--gate", "gate_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="thresholds.toml: exit 1 naming each metric below its threshold.")
 @click.option("--no-semantic", is_flag=True, help="Skip the embedding-similarity grounding score.")
+@click.option("--from-feedback", "feedback", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Print the chat page's ratings (feedback.jsonl) as a regression question file, then exit.")
 def eval_command(dataset: str, questions: Path | None, corpus: Path | None, limit: int | None, out: Path,
-                 gate_file: Path | None, no_semantic: bool):
+                 gate_file: Path | None, no_semantic: bool, feedback: Path | None):
     """Run grounding evaluations and write report.json, report.md and a chart to --out."""
+    if feedback is not None:
+        _print_regression_questions(feedback)
+        return
     if (questions is None) != (corpus is None):
         raise click.UsageError("--questions and --corpus go together.")
     try:
@@ -78,6 +84,22 @@ def eval_command(dataset: str, questions: Path | None, corpus: Path | None, limi
         sys.exit(1)
     if thresholds is not None:
         click.echo(f"Gate passed ({gate_file}).")
+
+
+def _print_regression_questions(feedback: Path) -> None:
+    from eval.feedback import items_from_feedback
+
+    try:
+        items, to_review = items_from_feedback(feedback)
+    except ItemError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for item in items:
+        click.echo(json.dumps(item.to_dict(), ensure_ascii=False))
+    click.echo(f"{len(items)} regression question(s) from {feedback}.", err=True)
+    if to_review:
+        click.echo(f"{len(to_review)} answer(s) marked wrong need a right answer written by hand:", err=True)
+        for rating in to_review:
+            click.echo(f"  - {rating}", err=True)
 
 
 def _open(suite: Suite):

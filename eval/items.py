@@ -64,6 +64,11 @@ def item_from_dict(data: dict, dataset: str, where: str) -> Item:
 
 
 def read_items(path: Path, dataset: str | None = None) -> list[Item]:
+    """Questions in our JSONL format, or regression questions made from a chat feedback file."""
+    if _is_feedback_file(path):
+        from eval.feedback import items_from_feedback
+
+        return items_from_feedback(path)[0]
     name = dataset or path.stem
     items = []
     with path.open(encoding="utf-8") as f:
@@ -94,3 +99,14 @@ def _check_conversations(items: list[Item], path: Path) -> None:
     for conversation, numbers in turns.items():
         if sorted(numbers) != list(range(1, len(numbers) + 1)):
             raise ItemError(f"{path}: conversation {conversation!r} has turns {sorted(numbers)}, expected 1..{len(numbers)}")
+
+
+def _is_feedback_file(path: Path) -> bool:
+    from qa.feedback import is_feedback_record
+
+    with path.open(encoding="utf-8") as f:
+        first = next((line for line in f if line.strip()), "")
+    try:
+        return is_feedback_record(json.loads(first))
+    except json.JSONDecodeError:
+        return False  # read_items reports the bad line with its number

@@ -21,6 +21,7 @@ TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
 JSON_SUFFIXES = {".json", ".jsonl"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+DUPLICATE_MARK = "duplicate of "  # begins the reason given for an article whose text was already read
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _keep_first(file_result: IngestResult, owners: dict[str, str], duplicates: l
         if owner != article.id:
             if walk_key(owner) > walk_key(article.id):
                 raise _OutOfOrder(article.id)
-            duplicates.append(IngestProblem(article.id, f"duplicate of {owner}; indexed once"))
+            duplicates.append(IngestProblem(article.id, f"{DUPLICATE_MARK}{owner}; indexed once"))
             complete = False
             continue
         kept.append(article)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
@@ -13,6 +15,10 @@ from index.fusion import reciprocal_rank_fusion
 from index.ingest import walk_key
 from index.store import StoredIndex
 from index.text import content_terms, sentence_spans
+
+# A scope of up to this many chunks is searched exactly (its vectors compared one by one), so even
+# one short article among 100k chunks finds its passages; wider scopes filter the nearest chunks.
+SCOPE_EXACT_CHUNKS = 4_096
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Retriever:
         self.excluded: frozenset[str] = frozenset()
         self._excluded_chunks = 0
         self._idf = _IdfTable(index)
+        self._chunks_of: dict[str, list[int]] | None = None  # built on the first scoped search
 
     def excluding(self, article_ids: set[str] | frozenset[str]) -> "Retriever":
         """This retriever, never returning chunks of these articles (their files changed on disk
@@ -62,16 +69,21 @@ class Retriever:
     def embed_query(self, question: str) -> np.ndarray:
         return self.embedder.encode([question])[0]
 
-    def search(self, question: str, k: int, query_vector: np.ndarray | None = None) -> list[ChunkHit]:
+    def search(self, question: str, k: int, query_vector: np.ndarray | None = None,
+               articles: Collection[str] | None = None) -> list[ChunkHit]:
+        """The k best chunks; with ``articles``, only chunks of those articles are candidates."""
         if self.index.size == 0:
             return []
         vector = self.embed_query(question) if query_vector is None else query_vector
-        # Excluded chunks are fetched and dropped, so as many candidates remain as without them.
-        n = min(self.candidates + self._excluded_chunks, self.index.size)
-        sims, ids = self.index.vectors.search(vector[None, :], n)
-        dense = {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0 and self._allowed(int(i))}
+        if articles is None:
+            # Excluded chunks are fetched and dropped, so as many candidates remain as without them.
+            n = min(self.candidates + self._excluded_chunks, self.index.size)
+            dense = {c: s for c, s in self._dense(vector, n).items() if self._allowed(c)}
+            bm25_ranking = [c for c in self._bm25_ranking(question, n) if self._allowed(c)]
+        else:
+            allowed = [a for a in articles if a not in self.excluded]
+            dense, bm25_ranking = self._within(question, vector, min(self.candidates, self.index.size), allowed)
         dense_ranking = sorted(dense, key=lambda c: (-dense[c], self._corpus_order(c)))
-        bm25_ranking = [c for c in self._bm25_ranking(question, n) if self._allowed(c)]
         fused = reciprocal_rank_fusion([dense_ranking, bm25_ranking])[:k]
         dense_pos = {c: r for r, c in enumerate(dense_ranking, 1)}
         bm25_pos = {c: r for r, c in enumerate(bm25_ranking, 1)}
@@ -88,6 +100,31 @@ class Retriever:
 
     def _allowed(self, chunk: int) -> bool:
         return not self.excluded or self.index.chunks[chunk].article_id not in self.excluded
+
+    def _dense(self, vector: np.ndarray, n: int) -> dict[int, float]:
+        sims, ids = self.index.vectors.search(vector[None, :], n)
+        return {int(i): float(s) for i, s in zip(ids[0], sims[0]) if i >= 0}
+
+    def _within(self, question: str, vector: np.ndarray, n: int,
+                articles: Collection[str]) -> tuple[dict[int, float], list[int]]:
+        """Dense and BM25 candidates restricted to the chunks of ``articles``."""
+        if self._chunks_of is None:
+            chunks_of: dict[str, list[int]] = {}
+            for position, chunk in enumerate(self.index.chunks):
+                chunks_of.setdefault(chunk.article_id, []).append(position)
+            self._chunks_of = chunks_of
+        allowed = [c for a in articles for c in self._chunks_of.get(a, ())]
+        keep = set(allowed)
+        if len(allowed) <= SCOPE_EXACT_CHUNKS:
+            sims = self.index.vectors.reconstruct_batch(allowed) @ vector if allowed else np.zeros(0)
+            dense = {allowed[i]: float(sims[i]) for i in np.argsort(-sims, kind="stable")[:n]}
+        else:
+            # A wide scope: the nearest chunks overall, fetched in proportion to how much of the index
+            # the scope leaves out, then filtered.
+            wanted = min(self.index.size, n * -(-self.index.size // len(allowed)))
+            dense = dict(islice(((c, s) for c, s in self._dense(vector, wanted).items() if c in keep), n))
+        lexical = [c for c in self._bm25_ranking(question, self.index.size) if c in keep][:n] if keep else []
+        return dense, lexical
 
     def _bm25_ranking(self, question: str, n: int) -> list[int]:
         terms = content_terms(question)

@@ -5,10 +5,10 @@
     print(assistant.ask("Who met Brahimi?"))
 """
 from qa.settings import Settings, SettingsError
-from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
+from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError, Scope
 
 __all__ = ["Answer", "ArticleInfo", "Assistant", "Citation", "IndexReport", "LLMClient", "Passage", "QAError",
-           "Settings", "SettingsError"]
+           "Scope", "Settings", "SettingsError"]
 
 
 def __getattr__(name: str):

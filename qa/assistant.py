@@ -14,14 +14,14 @@ from contextlib import contextmanager
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from index.articles import Article
 from index.embedding import Embedder
 from index.ingest import IngestError, Reused, load_directory, read_changes
-from index.retrieve import Retriever, SentenceHit
+from index.retrieve import ChunkHit, Retriever, SentenceHit
 from index.sources import Changes
 from index.store import IndexCorrupt, StaleIndex, StoredIndex, append, build, load, load_reusable, tidy
 from index.timing import Laps
@@ -31,13 +31,13 @@ from qa.answerer import Abstention, Answerer, Question
 from qa.question import classify
 from qa.reader.answerer import TrainedReader
 from qa.settings import Settings
-from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError
+from qa.types import Answer, ArticleInfo, Citation, IndexReport, Passage, QAError, Scope, article_day
 
 Progress = Callable[[int, int], None]
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 _WANTED = {"who": "the person or group", "where": "the place", "when": "the date or time",
-           "how_many": "the number", "how_much": "the figure"}  # how much, long, far, old
+           "how_many": "the number", "how_much": "the figure", "how_long": "the length of time"}
 
 
 @dataclass(frozen=True)
@@ -189,18 +189,25 @@ class Assistant:
         return sources.changes(self.settings.corpus_dir)
 
     # ----- questions ----------------------------------------------------------------------
-    def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
-        """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer."""
+    def ask(self, question: str, k: int | None = None, context: str | None = None, scope: Scope | None = None,
+            focus: Sequence[str] = ()) -> Answer:
+        """Answer ``question``; ``context`` (earlier turns) only widens the search, never the answer;
+        ``scope`` limits the articles the answer may come from; the passages of the ``focus`` articles
+        (those a conversation's last answer cited) are read first."""
         started = time.perf_counter()
         laps = Laps()
         question = self._clean_question(question)
         live, _ = self._fresh()
         laps.lap("freshness")
+        allowed = self._scoped(live, scope)
         kind = classify(question)
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
         laps.lap("embed_query")
-        hits = live.retriever.search(query, k or self.settings.top_k, vector)
+        hits = live.retriever.search(query, k or self.settings.top_k, vector, allowed)
+        focus = [a for a in focus if a in live.index.articles and (allowed is None or a in allowed)]
+        if focus:
+            hits = _first(live.retriever.search(query, k or self.settings.top_k, vector, focus), hits)
         laps.lap("search")
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
         decision = self._answerer.answer(
@@ -256,6 +263,20 @@ class Assistant:
         from qa.llama_index_adapters import AssistantRetriever
 
         return AssistantRetriever(self, k, callback_manager)
+
+    @staticmethod
+    def _scoped(live: _Live, scope: Scope | None) -> set[str] | None:
+        """The ids a scope allows (None: no limit), or QAError when it allows none. Articles whose
+        files changed on disk and were not re-indexed are never allowed: they cannot be cited."""
+        if scope is None or scope.is_empty:
+            return None
+        articles = live.index.articles
+        candidates = [articles[a] for a in scope.articles if a in articles] if scope.articles else articles.values()
+        allowed = {a.id for a in candidates
+                   if a.id not in live.excluded and scope.allows(a.id, a.source, article_day(a.date))}
+        if not allowed:
+            raise QAError(f"No indexed article matches the chosen scope ({scope}); widen it or clear it.")
+        return allowed
 
     def _clean_question(self, question: str) -> str:
         if not isinstance(question, str):
@@ -356,9 +377,11 @@ class Assistant:
             if isinstance(exc, (OSError, QAError)):
                 raise QAError(f"Could not index the upload ({exc}); nothing was added.") from exc
             raise
-        report.added = [p.relative_to(self.settings.corpus_dir).as_posix() for p in written]
-        report.problems = problems + report.problems
-        return report
+        added = [p.relative_to(self.settings.corpus_dir).as_posix() for p in written]
+        # A copy: last_report keeps what the re-index found in the whole corpus.
+        return replace(report, added=added,
+                       problems=problems + uploads.about_upload(report.problems, added),
+                       duplicates=uploads.about_upload(report.duplicates, added))
 
     def remove_article(self, article_id: str, progress: Progress | None = None) -> IndexReport:
         """Delete the file of ``article_id`` from the corpus and re-index; on failure it is put back."""
@@ -456,6 +479,12 @@ def _writing(settings: Settings):
     except OSError as exc:
         raise QAError(f"Could not write the index in {settings.resolved_index_dir}: {exc}. "
                       "Set QA_INDEX_DIR to a writable folder.") from exc
+
+
+def _first(preferred: list[ChunkHit], hits: list[ChunkHit]) -> list[ChunkHit]:
+    """``preferred`` hits, then the others not among them, as long as ``hits``."""
+    chosen = {(h.chunk.article_id, h.chunk.start) for h in preferred}
+    return (preferred + [h for h in hits if (h.chunk.article_id, h.chunk.start) not in chosen])[:max(len(hits), len(preferred))]
 
 
 def _index_corpus(settings: Settings, embedder: Embedder, rebuild: bool, progress: Progress | None,

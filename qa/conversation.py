@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.types import Answer
+from qa.types import Answer, Scope
 
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|there|these|those)\b", re.IGNORECASE)
 
@@ -21,9 +21,10 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
     max_context_turns: int = 2
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, scope: Scope | None = None) -> Answer:
         rewritten, context = self.resolve(question)
-        answer = self.assistant.ask(rewritten, k=k, context=context)
+        focus = self.focus() if context is not None else ()
+        answer = self.assistant.ask(rewritten, k=k, context=context, scope=scope, focus=focus)
         answer.question = question
         self.turns.append(Turn(question, answer))
         return answer
@@ -39,17 +40,45 @@ class Conversation:
         context = " ".join(t.answer.resolved_question or t.question for t in self.turns[-self.max_context_turns:])
         return rewritten, context
 
+    def focus(self) -> tuple[str, ...]:
+        """The articles the latest answered turn rests on: a follow-up is about the same story."""
+        for turn in reversed(self.turns[-self.max_context_turns:]):
+            if not turn.answer.abstained and turn.answer.citations:
+                return tuple(dict.fromkeys(c.article for c in turn.answer.citations))
+        return ()
+
     def _referents(self) -> dict[str, str]:
-        """The latest person ("he", "she") and the latest place or thing ("it", "there") answered."""
+        """The latest named answer of each kind: a person ("he"), people ("they"), a place ("there"),
+        a named thing ("it": a town, a company, a film)."""
         found: dict[str, str] = {}
         for turn in reversed(self.turns):
             answer = turn.answer
-            if answer.abstained or not answer.short_answer:
+            if answer.abstained or not answer.short_answer or not _is_name(answer.short_answer):
                 continue
-            kind = "person" if answer.question_type == "who" else "place" if answer.question_type == "where" else None
+            kind = _kind_of(answer.question_type, answer.short_answer)
             if kind:
                 found.setdefault(kind, answer.short_answer)
         return found
+
+
+def _is_name(text: str) -> bool:
+    """A short capitalised answer without figures ("Willie Walsh", "al-Shalal"), as a pronoun can stand for."""
+    tokens = text.split()
+    return 0 < len(tokens) <= 8 and not any(c.isdigit() for c in text) and any(c.isupper() for c in text)
+
+
+def _kind_of(question_type: str | None, name: str) -> str | None:
+    several = " and " in name or "," in name
+    if question_type == "who":
+        return "people" if several else "person"
+    if question_type == "where":
+        return "place"
+    if question_type in ("which", "what", "other"):
+        # "Which student...?" -> "David Dunne": two or three capitalised words read as a person.
+        looks_personal = 2 <= len(name.split()) <= 3 and all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha()
+                                                             for w in name.split())
+        return "people" if several else "person" if looks_personal else "thing"
+    return None
 
 
 def is_follow_up(question: str) -> bool:
@@ -57,8 +86,13 @@ def is_follow_up(question: str) -> bool:
     return bool(_PRONOUN.search(question)) or len(words) <= 3 or question.lower().startswith(("and ", "what about", "how about"))
 
 
-_PERSON_PRONOUNS = {"he", "she", "him", "her", "his", "hers", "they", "them", "their"}
-_PLACE_PRONOUNS = {"it", "there", "its"}
+# The kinds of earlier answer each pronoun can stand for, the likelier first.
+_STANDS_FOR = {
+    **dict.fromkeys(("he", "she", "him", "her", "his", "hers"), ("person",)),
+    **dict.fromkeys(("they", "them", "their"), ("people", "thing", "person")),
+    **dict.fromkeys(("it", "its"), ("place", "thing")),
+    "there": ("place",),
+}
 _POSSESSIVE = {"his", "her", "hers", "its", "their"}
 
 
@@ -66,8 +100,7 @@ def substitute_pronoun(question: str, referents: dict[str, str]) -> str:
     """Replace the first pronoun that has a referent: "Where did he flee?" -> "Where did X flee?"."""
     def replace(match: re.Match) -> str:
         word = match.group(0).lower()
-        kind = "person" if word in _PERSON_PRONOUNS else "place" if word in _PLACE_PRONOUNS else None
-        subject = referents.get(kind) if kind else None
+        subject = next((referents[k] for k in _STANDS_FOR.get(word, ()) if k in referents), None)
         if subject is None:
             return match.group(0)
         if word == "there":

@@ -4,24 +4,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# spaCy entity labels that can answer each question type.
-ENTITY_LABELS = {
-    "who": {"PERSON", "ORG", "NORP"},
-    "where": {"GPE", "LOC", "FAC"},
-    "when": {"DATE", "TIME"},
-    # "How many months" is answered by "21 months", which spaCy calls a DATE.
-    "how_many": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"},
-    "how_much": {"MONEY", "QUANTITY", "PERCENT", "CARDINAL", "DATE", "TIME"},
-}
-# What evidence must contain before the assistant answers at all; without it the articles discuss
-# the subject but do not say what was asked. Looser for "where" ("near the Turkish border"),
-# stricter for "who" (a nationality alone names nobody).
-REQUIRED_LABELS = {**ENTITY_LABELS, "who": {"PERSON", "ORG"}, "where": {"GPE", "LOC", "FAC", "NORP"}}
-NUMERIC_TYPES = {"how_many", "how_much"}
-
 _PATTERNS = [
     ("how_many", r"\bhow many\b"),
-    ("how_much", r"\bhow (much|long|far|old|big|large)\b"),
+    ("how_long", r"\bhow (long|soon)\b"),
+    ("how_much", r"\bhow (much|far|old|big|large)\b"),
     ("why", r"\bwhy\b|\bfor what reasons?\b|\bwhat (was|is|were|are) the reasons?\b|\bwhat reasons?\b|\bwhat (caused|motivated|prompted)\b"),
     ("who", r"\bwho(m|se)?\b|\bwhich (person|people|official|officials|man|woman|leader)\b"
             r"|\b(which|what) (\w+ )?(group|organi[sz]ation|company|agency|newspaper|broadcaster|party|team)s?\b"
@@ -37,19 +23,6 @@ _PATTERNS = [
 @dataclass(frozen=True)
 class QuestionKind:
     type: str
-
-    @property
-    def entity_labels(self) -> set[str]:
-        return ENTITY_LABELS.get(self.type, set())
-
-    @property
-    def required_labels(self) -> set[str]:
-        return REQUIRED_LABELS.get(self.type, set())
-
-    @property
-    def numeric(self) -> bool:
-        """Whether an answer must be a number ("dozens", "21 months"), whatever its entity label."""
-        return self.type in NUMERIC_TYPES
 
 
 def classify(question: str) -> QuestionKind:

@@ -1,7 +1,10 @@
 """Plain result objects returned by the public API (JSON-ready through ``to_dict``)."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
+from email.utils import parsedate_to_datetime
 
 
 class _Serialisable:
@@ -93,6 +96,72 @@ class ArticleInfo(_Serialisable):
 
     def __str__(self) -> str:
         return f"{self.id}: {self.title} ({self.chars:,} chars)"
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def article_day(value: str | None) -> str | None:
+    """An article's date as YYYY-MM-DD (ISO dates and timestamps, or RFC 2822 as in feeds), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if _ISO_DAY.match(value):
+        try:
+            return date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            return None
+    try:
+        return parsedate_to_datetime(value).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+@dataclass(frozen=True)
+class Scope(_Serialisable):
+    """Which articles a question may be answered from: all conditions given must hold.
+
+    ``articles``: these ids only; ``sources``: articles whose source is one of these;
+    ``date_from``/``date_to``: inclusive YYYY-MM-DD bounds (articles without a readable date are
+    then left out). An empty scope allows every article."""
+
+    articles: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __post_init__(self):
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None and (not _ISO_DAY.fullmatch(value) or article_day(value) is None):
+                raise QAError(f"{name.replace('_', ' ').capitalize()} {value!r} is not a date; write it as YYYY-MM-DD.")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QAError(f"The date range {self.date_from} to {self.date_to} is empty: the start is after the end.")
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.articles or self.sources or self.date_from or self.date_to)
+
+    def allows(self, article_id: str, source: str | None, day: str | None) -> bool:
+        """``day`` is the article's date as given by ``article_day``."""
+        if self.articles and article_id not in self.articles:
+            return False
+        if self.sources and source not in self.sources:
+            return False
+        if self.date_from or self.date_to:
+            if day is None or (self.date_from and day < self.date_from) or (self.date_to and day > self.date_to):
+                return False
+        return True
+
+    def __str__(self) -> str:
+        parts = []
+        if self.articles:
+            parts.append(f"{len(self.articles)} article{'s' if len(self.articles) != 1 else ''}")
+        if self.sources:
+            parts.append("source " + " or ".join(self.sources))
+        if self.date_from or self.date_to:
+            parts.append(f"dated {self.date_from or '…'} to {self.date_to or '…'}")
+        return ", ".join(parts) or "all articles"
 
 
 @dataclass

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.ingest import SUPPORTED_SUFFIXES, load_file
+from index.ingest import DUPLICATE_MARK, SUPPORTED_SUFFIXES, load_file
 from qa.settings import Settings
 from qa.types import QAError
 
@@ -103,6 +103,18 @@ def write_files(folder: Path, accepted: list[tuple[str, bytes]]) -> list[Path]:
 def discard(paths: list[Path]) -> None:
     for path in paths:
         path.unlink(missing_ok=True)
+
+
+def about_upload(entries: list[str], added: list[str]) -> list[str]:
+    """The entries of a re-index's problems or duplicates that concern the uploaded files.
+
+    Re-indexing reads the whole corpus, so its report also lists every old problem of other files
+    (in a large corpus, dozens of duplicate records) that the uploader neither caused nor can fix."""
+    # An article id is the file's path, or the path and "#n" for a record; an entry starts with it.
+    starts = tuple(f"{a}{sep}" for a in added for sep in ":#")
+    # An older article read after the upload (sorted by path) is the one counted as the duplicate.
+    duplicated = tuple(f"{DUPLICATE_MARK}{a}{sep}" for a in added for sep in ";#")
+    return [e for e in entries if e.startswith(starts) or any(d in e for d in duplicated)]
 
 
 def _article_hashes(name: str, clean: str, data: bytes, max_bytes: int) -> set[str]:

@@ -50,9 +50,13 @@ class Access:
         with self.running(request):
             yield
 
-    def edit_controls(self, count: int):
-        """A load handler showing ``count`` editing controls to those who may edit, hiding them otherwise."""
+    def edit_controls(self, *controls):
+        """A load handler showing ``controls`` to those who may edit, hiding them otherwise.
+
+        It answers by component: Gradio takes a lone output's return value as that output's value,
+        so a list of one update would be handed to the component as its value, and fail."""
         def show(request: gr.Request):
-            return [gr.update(visible=self.may_edit(request))] * count
+            visible = self.may_edit(request)
+            return {control: gr.update(visible=visible) for control in controls}
 
         return show

@@ -38,15 +38,10 @@ class CorpusHandlers:
                                                         "so the quoted passage is not highlighted.")
         return render.article_html(article, start, end)
 
-    def listing(self) -> tuple[str, list[tuple[str, str]]]:
-        infos = self.assistant.articles()
-        choices = [(f"{i.title} — {i.id}", i.id) for i in sorted(infos, key=lambda i: i.title.lower())]
-        return render.articles_html(infos), choices
-
-    def upload(self, paths: list[str] | None, progress) -> tuple[str, str, list[tuple[str, str]]]:
-        """(status, articles list, removal choices) after indexing the uploaded files."""
+    def upload(self, paths: list[str] | None, progress) -> str:
+        """The status after indexing the uploaded files: only about those files."""
         if not paths:
-            return "", *self.listing()
+            return ""
         # Checking and parsing report no steps; the bar moves once chunks are being embedded.
         progress(0.0, desc=f"Checking and indexing {len(paths)} file{'s' if len(paths) != 1 else ''}")
         try:
@@ -54,21 +49,24 @@ class CorpusHandlers:
             report = self.assistant.add_files(
                 files, progress=lambda done, total: progress((done, max(total, 1)), desc="Embedding", unit="chunks"))
         except QAError as exc:
-            return render.problem_html(str(exc)), *self.listing()
+            return render.problem_html(str(exc))
         except Exception:
             log.exception("upload failed")
-            return render.problem_html("The upload could not be indexed; nothing already indexed was changed."), *self.listing()
-        return render.report_html(report), *self.listing()
+            return render.problem_html("The upload could not be indexed; nothing already indexed was changed.")
+        return render.report_html(report, known=self._ids())
 
-    def remove(self, article_id: str | None, progress) -> tuple[str, str, list[tuple[str, str]]]:
+    def remove(self, article_id: str | None, progress) -> str:
         if not article_id:
-            return render.problem_html("Choose an article to remove first."), *self.listing()
-        progress(0.0, desc="Re-indexing")
+            return render.problem_html("Choose an article to remove first.")
+        progress(0.0, desc=f"Removing {article_id} and re-indexing")
         try:
             report = self.assistant.remove_article(article_id)
         except QAError as exc:
-            return render.problem_html(str(exc)), *self.listing()
+            return render.problem_html(str(exc))
         except Exception:
             log.exception("removing %r failed", article_id)
-            return render.problem_html("The article could not be removed; the index is unchanged."), *self.listing()
-        return render.report_html(report, verb=f"Removed {article_id}"), *self.listing()
+            return render.problem_html("The article could not be removed; the index is unchanged.")
+        return render.report_html(report, verb=f"Removed {article_id}")
+
+    def _ids(self) -> set[str]:
+        return {info.id for info in self.assistant.articles()}

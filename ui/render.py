@@ -10,7 +10,7 @@ import re
 from html import escape
 from urllib.parse import urlencode
 
-from qa import Answer, ArticleInfo, Citation, IndexReport, Passage
+from qa import Answer, Citation, IndexReport, Passage
 
 # Articles longer than this are shown as a window around the quote, so one huge file cannot
 # freeze the browser.
@@ -51,8 +51,16 @@ def error_html(message: str) -> str:
     return f'<div class="qa-answer qa-error"><div class="qa-badge">Could not answer</div><p>{escape(message)}</p></div>'
 
 
-def answer_html(answer: Answer, shown_chars: int | None = None, note: str | None = None) -> str:
-    """The answer bubble; ``shown_chars`` < len(text) renders a partial answer while it streams."""
+def stopped_html() -> str:
+    return ('<div class="qa-answer qa-stopped"><div class="qa-badge">Stopped</div>'
+            '<p class="qa-text">Not answered. Ask again when you are ready.</p></div>')
+
+
+def answer_html(answer: Answer, shown_chars: int | None = None, note: str | None = None,
+                answer_id: str | None = None, rating: str | None = None) -> str:
+    """The answer bubble; ``shown_chars`` < len(text) renders a partial answer while it streams.
+
+    With ``answer_id``, a finished answer gets its copy and rating links (``rating``: "up"/"down")."""
     text = answer.text if shown_chars is None else answer.text[:shown_chars]
     done = shown_chars is None or shown_chars >= len(answer.text)
     kind = "qa-abstain" if answer.abstained else "qa-answered"
@@ -72,8 +80,42 @@ def answer_html(answer: Answer, shown_chars: int | None = None, note: str | None
             parts.append(_passages_html("Sources", answer.citations))
         if answer.see_also:
             parts.append(_passages_html("See also", answer.see_also))
+        if answer_id:
+            parts.append(_actions_html(answer, answer_id, rating))
     parts.append("</div>")
     return "".join(parts)
+
+
+RATING_LABELS = {"up": "Good answer", "down": "Wrong answer"}
+
+
+def _actions_html(answer: Answer, answer_id: str, rating: str | None) -> str:
+    links = ['<a class="qa-act qa-copy" href="#qa-copy:" title="Copy the answer and its quotes as Markdown">Copy</a>']
+    for value, label in RATING_LABELS.items():
+        # Choosing the current rating again withdraws it.
+        chosen = rating == value
+        target = "#qa-fb:" + urlencode({"id": answer_id, "r": "none" if chosen else value})
+        links.append(f'<a class="qa-act qa-fb qa-fb-{value}{" qa-on" if chosen else ""}" href="{escape(target)}" '
+                     f'title="{label}" aria-label="{label}" aria-pressed="{str(chosen).lower()}"></a>')
+    # The Markdown travels with the bubble, so copying needs no request (and keeps the click's
+    # permission to write the clipboard).
+    return f'<div class="qa-actions">{"".join(links)}<div class="qa-md">{escape(answer_markdown(answer))}</div></div>'
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer as Markdown: the question, the text with its [n] markers, the numbered quotes with their ids."""
+    lines = [f"**{_md_escape(answer.question)}**", "", answer.text.strip()]
+    passages = answer.citations or answer.see_also
+    if passages:
+        lines += ["", "Sources:" if answer.citations else "See also:", ""]
+    for number, p in enumerate(passages, start=1):
+        label = p.n if isinstance(p, Citation) else number
+        lines.append(f"[{label}] “{p.quote}” — *{_md_escape(p.title)}* (`{p.article}`, chars {p.start}–{p.end})")
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", text)
 
 
 def _text_html(text: str, citations: dict[int, Citation]) -> str:
@@ -148,28 +190,20 @@ def reader_placeholder() -> str:
             "or an article in the Articles tab, to read it here with the quoted passage highlighted.</div>")
 
 
-def articles_html(infos: list[ArticleInfo]) -> str:
-    rows = []
-    for info in sorted(infos, key=lambda i: i.title.lower()):
-        meta = " · ".join(m for m in (info.source, info.date) if m) or "—"
-        rows.append(
-            f'<tr><td><a class="qa-open" href="{escape(link_target(info.id))}">{escape(info.title)}</a>'
-            f'<div class="qa-doc-id">{escape(info.id)}</div></td>'
-            f"<td>{escape(meta)}</td><td class=\"qa-num\">{info.chars:,}</td></tr>"
-        )
-    count = f"{len(infos)} article{'s' if len(infos) != 1 else ''} indexed"
-    return (f'<div class="qa-articles"><div class="qa-passages-h">{count}</div><table>'
-            "<thead><tr><th>Title</th><th>Source · date</th><th>Chars</th></tr></thead>"
-            f'<tbody>{"".join(rows)}</tbody></table></div>')
-
-
-def report_html(report: IndexReport, verb: str = "Added") -> str:
+def report_html(report: IndexReport, verb: str = "Added", known: set[str] | frozenset[str] = frozenset()) -> str:
+    """What an upload or removal did; added files that are articles (in ``known``) link to the reader."""
     parts = []
     if report.added:
-        parts.append(f'<div class="qa-ok">{escape(verb)}: {escape(", ".join(report.added))}. '
-                     f"{report.articles} articles are indexed ({report.seconds:.1f}s).</div>")
+        names = ", ".join(f'<a class="qa-open" href="{escape(link_target(a))}">{escape(a)}</a>' if a in known
+                          else escape(a) for a in report.added)
+        parts.append(f'<div class="qa-ok">{escape(verb)}: {names}. '
+                     f"{report.articles:,} articles are indexed ({report.seconds:.1f}s).</div>")
     else:
-        parts.append(f'<div class="qa-ok">{escape(verb)}. {report.articles} articles are indexed.</div>')
+        parts.append(f'<div class="qa-ok">{escape(verb)}. {report.articles:,} articles are indexed.</div>')
+    if report.duplicates:
+        n = len(report.duplicates)
+        parts.append(f'<div class="qa-ok">{n} article{"s" if n != 1 else ""} in the upload '
+                     f'{"were" if n != 1 else "was"} already in the corpus (duplicates), so indexed once.</div>')
     if report.problems:
         items = "".join(f"<li>{escape(p)}</li>" for p in report.problems)
         parts.append(f'<div class="qa-problem">Not indexed:<ul>{items}</ul></div>')

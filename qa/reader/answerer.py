@@ -8,6 +8,7 @@ from pathlib import Path
 from index.retrieve import SentenceHit
 from qa.attribution import with_attribution
 from qa.answerer import Abstention, Draft, Question
+from qa.reader.decision import DECISION_FILE, DecisionModel
 from qa.reader.pipeline import compose, conflicting, corroborating, decide, described, question_is_supported, read
 
 _NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without|denied|denies|refused|rejected)\b|n['’]t\b",
@@ -15,8 +16,11 @@ _NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without
 
 
 class TrainedReader:
-    def __init__(self, model_path: str, cache: Path, quantized: bool = True, threads: int | None = None):
+    def __init__(self, model_path: str, cache: Path, quantized: bool = True, threads: int | None = None,
+                 decision_path: Path = DECISION_FILE):
         self._model_path = model_path
+        self._decision_path = decision_path
+        self._decision: DecisionModel | None = None
         self._cache = cache
         self._quantized = quantized
         self._threads = threads
@@ -33,6 +37,13 @@ class TrainedReader:
                                          threads=self._threads)
             return self._model
 
+    @property
+    def decision(self) -> DecisionModel:
+        with self._lock:
+            if self._decision is None:
+                self._decision = DecisionModel.load(self._decision_path)
+            return self._decision
+
     def prepare(self) -> None:
         """Export the reader once (indexing time), so answering never needs torch."""
         from qa.reader.model import ensure_reader_exported
@@ -47,15 +58,15 @@ class TrainedReader:
             return self._yes_no(question)
         settings = question.settings.reader
         candidates = read(self.model, question.text, question.hits, question.articles, settings)
-        best = decide(question.text, candidates, question.articles, settings)
+        decision = decide(question.text, question.kind.type, candidates, question.articles, self.decision, settings)
+        best = decision.answer
         if best is None:
             related = any(question_is_supported(question.text, described(question.articles[c.article_id]), settings)
                           for c in candidates[:3])
-            return Abstention(related, _distinct([c.sentence for c in candidates])[:3],
-                              float(candidates[0].probability) if candidates else 0.0)
+            return Abstention(related, _distinct([c.sentence for c in candidates])[:3], decision.probability)
         conflict = conflicting(best, candidates, settings)
         short, parts, quotes = compose(question.kind.type, best, conflict, corroborating(best, candidates, settings))
-        return _cited(parts, quotes, short, best.probability, [conflict.text] if conflict else [], question)
+        return _cited(parts, quotes, short, decision.probability, [conflict.text] if conflict else [], question)
 
     def _yes_no(self, question: Question) -> Draft | Abstention:
         """Yes when the best sentence states what the question asks, No when it states the opposite."""

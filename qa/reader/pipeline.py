@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
+from qa.reader.decision import DecisionModel, Evidence, question_terms
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
 
@@ -28,13 +29,15 @@ class Candidate:
     end: int
     probability: float
     sentence: SentenceHit
+    passage: int = 0  # the retrieved passage it was read from, 0 = the best
 
 
 def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict[str, Article],
          settings: ReaderSettings) -> list[Candidate]:
     """Candidate answers from the best retrieved passages, most probable first.
 
-    A candidate the question itself contains ("four" in "the four Britons") is never an answer."""
+    A candidate the question itself contains ("four" in "the four Britons"), or that is part of a name
+    the question gives ("Lakhdar" of "Lakhdar Brahimi" in "Whom did Brahimi meet?"), is never an answer."""
     passages = [h.chunk for h in hits[:settings.passages]]
     texts = [articles[c.article_id].text[c.start:c.end] for c in passages]
     asked = set(words(question))
@@ -43,7 +46,8 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
     for span in reader.read(question, texts, settings.spans_per_window):
         chunk = passages[span.passage]
         article = articles[chunk.article_id]
-        start, end = _trim(article.text, chunk.start + span.start, chunk.start + span.end)
+        start, end = _whole_name(article.text, *_trim(article.text, chunk.start + span.start, chunk.start + span.end),
+                                 asked)
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -51,13 +55,52 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
         text = article.text[start:end]
         answer_words = words(text)
         # An answer never runs across a line break (headline into body, one paragraph into the next).
-        if not answer_words or all(w in asked for w in answer_words) or "\n" in text:
+        if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
+                _continues_a_name(article.text, start, end, asked):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
-            candidates.append(Candidate(text, article.id, start, end, sentence.score, sentence))
+            candidates.append(Candidate(text, article.id, start, end, sentence.score, sentence, span.passage))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
+
+
+_NEXT_WORD = re.compile(r"[ \t]([A-Z][\w’'-]*)")
+
+
+def _continues_a_name(text: str, start: int, end: int, asked: set[str]) -> bool:
+    """Whether a capitalised span runs straight into a capitalised word the question gives: a first
+    name of the person asked about by surname."""
+    after = _NEXT_WORD.match(text, end)
+    return text[start:end][:1].isupper() and after is not None and bool(set(words(after.group(1))) & asked)
+
+
+_NAME_WORD = re.compile(r"[A-Z][\w’'.-]*")
+# A name runs on over at most this many capitalised words either side ("Lt Gen Abulaziz al-Shalal").
+_NAME_REACH = 3
+
+
+def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int]:
+    """A span inside a name grows to the whole name ("Brahimi" -> "Lakhdar Brahimi"): capitalised
+    words joined by single spaces, never a common word ("The", "In") nor one the question gives."""
+    if start >= end or not any(c.isupper() for c in text[start:end]):
+        return start, end
+
+    def joins(word: str) -> bool:
+        return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked
+
+    for _ in range(_NAME_REACH):
+        before = text.rfind(" ", max(0, start - 40), start - 1)
+        word = text[before + 1:start - 1]
+        if start < 2 or text[start - 1] != " " or before < 0 or not joins(word):
+            break
+        start = before + 1
+    for _ in range(_NAME_REACH):
+        match = re.match(r" ([^\s]+)", text[end:end + 40])
+        if not match or not joins(match.group(1).rstrip(".,;:")) or match.group(1) != match.group(1).rstrip(".,;:"):
+            break
+        end += match.end()
+    return start, end
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -84,40 +127,123 @@ def _sentence_of(article: Article, start: int, end: int, score: float, chunk_sta
     return SentenceHit(article.id, first, last, article.text[first:last], score, 0.0, 0.0, 0)
 
 
-def decide(question: str, candidates: list[Candidate], articles: dict[str, Article],
-           settings: ReaderSettings) -> Candidate | None:
-    """The answer, or None when the evidence does not state what was asked.
+@dataclass(frozen=True)
+class Decision:
+    """The candidate most likely right, and that probability; ``answer`` is None below the threshold."""
 
-    Answerable needs a calibrated probability above the threshold, and the names, numbers and
-    years the question gives must be in the answer's article: a confident span about another
-    town or another year answers a different question."""
-    for candidate in candidates[:1]:
-        if candidate.probability < settings.answer_threshold:
-            return None
-        if not question_is_supported(question, described(articles[candidate.article_id]), settings):
-            return None
-        return candidate
-    return None
+    answer: Candidate | None
+    best: Candidate | None
+    probability: float
+
+
+def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: dict[str, Article],
+          settings: ReaderSettings) -> list[tuple[Candidate, Evidence]]:
+    """What the decision model sees of each of the reader's most probable distinct answers.
+
+    Only answers whose article gives the question's numbers and most of its names are weighed: a
+    confident span about another town or another year answers a different question."""
+    terms = question_terms(question)
+    names: dict[str, float | None] = {}
+    weighed = []
+    for rank, candidate in enumerate(_distinct_answers(candidates)[:settings.decision_candidates]):
+        if candidate.article_id not in names:
+            text = described(articles[candidate.article_id])
+            names[candidate.article_id] = name_support(question, text) if question_is_supported(question, text, settings) \
+                else None
+        if names[candidate.article_id] is None:
+            continue
+        answer_words = set(words(candidate.text))
+        rival = max((c.probability for c in candidates if _differs(c.text, candidate.text)), default=0.0)
+        agreeing = len({c.passage for c in candidates if c.passage != candidate.passage
+                        and set(words(c.text)) == answer_words})
+        weighed.append((candidate, Evidence(candidate.probability, rank, rival, kind_type, candidate.text,
+                                            candidate.sentence.text, _sentence_before(articles[candidate.article_id],
+                                                                                      candidate.sentence.start),
+                                            terms, names[candidate.article_id], agreeing, candidate.passage)))
+    return weighed
+
+
+# How far back the sentence before an answer's sentence is looked for.
+_BEFORE_CHARS = 400
+
+
+def _sentence_before(article: Article, start: int) -> str:
+    spans = sentence_spans(article.text, max(0, start - _BEFORE_CHARS), start)
+    return article.text[spans[-1].start:spans[-1].end] if spans else ""
+
+
+def decide(question: str, kind_type: str, candidates: list[Candidate], articles: dict[str, Article],
+           model: DecisionModel, settings: ReaderSettings) -> Decision:
+    """The answer, or none when the evidence does not state what was asked.
+
+    The decision model weighs the reader's most probable answers (``weigh``: the span's shape against
+    the question type, how much of the question its sentence states, rival answers, agreeing
+    passages); the likeliest is the answer when its probability of being right reaches the threshold."""
+    best, best_p = None, 0.0
+    for candidate, evidence in weigh(question, kind_type, candidates, articles, settings):
+        p = model.probability(evidence)
+        if p > best_p:
+            best, best_p = candidate, p
+    return Decision(best if best is not None and best_p >= settings.answer_threshold else None, best, best_p)
+
+
+def _differs(one: str, other: str) -> bool:
+    """Two readings give different answers unless one holds the other ("to Turkey", "Turkey")."""
+    one, other = f" {' '.join(words(one))} ", f" {' '.join(words(other))} "
+    return one not in other and other not in one
+
+
+def _distinct_answers(candidates: list[Candidate]) -> list[Candidate]:
+    """The most probable reading of each different answer text."""
+    seen: set[str] = set()
+    kept = []
+    for c in candidates:
+        key = " ".join(words(c.text))
+        if key not in seen:
+            seen.add(key)
+            kept.append(c)
+    return kept
 
 
 _NUMBER = re.compile(r"\d[\d,.]*")
 
 
 def described(*articles: Article) -> str:
-    """What a question may name an article by: its text, and its title and source ("The Verge")."""
-    return "\n".join(f"{a.title}\n{a.source or ''}\n{a.text}" for a in articles)
+    """What a question may name an article by: its text, and its title, source ("The Verge") and
+    date ("the report published on September 28, 2023")."""
+    return "\n".join(f"{a.title}\n{a.source or ''}\n{_spelled_date(a.date)}\n{a.text}" for a in articles)
+
+
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def _spelled_date(date: str | None) -> str:
+    """"2023-09-28T10:00:00" as it is also written in questions ("September 28, 2023"), beside itself."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return date or ""
+    year, month, day = match.groups()
+    return f"{date} {_MONTH_NAMES[int(month) - 1]} {int(day)}, {year}"
 
 
 def question_is_supported(question: str, text: str, settings: ReaderSettings) -> bool:
+    return numbers_supported(question, text) and name_support(question, text) >= settings.name_support
+
+
+def numbers_supported(question: str, text: str) -> bool:
+    """Every number and year the question gives is in ``text``."""
+    return all(n in text for n in {n.strip(",.") for n in _NUMBER.findall(question)})
+
+
+def name_support(question: str, text: str) -> float:
+    """The share of the question's names found in ``text`` (1 when it names none)."""
     names = asked_names(question)
-    numbers = {n.strip(",.") for n in _NUMBER.findall(question)}
-    if numbers and not all(n in text for n in numbers):
-        return False
     if not names:
-        return True
+        return 1.0
     # Stems, so "Britons" finds "Briton" and "Gates's" finds "Gates".
     present = set(stems(words(text)))
-    return sum(n in present for n in stems(sorted(names))) / len(names) >= settings.name_support
+    return sum(n in present for n in stems(sorted(names))) / len(names)
 
 
 _QUESTION_OPENERS = {"who", "whom", "whose", "what", "which", "where", "when", "why", "how", "is", "are", "was",

@@ -21,3 +21,11 @@ def test_follow_up_detection():
     assert is_follow_up("Why did he leave?")
     assert is_follow_up("And Brahimi?")
     assert not is_follow_up("Who is the commander of Syria's military police?")
+
+
+def test_they_and_it_take_named_answers_of_which_questions():
+    referents = {"people": "Aaron Foster and David Treacy", "thing": "Croke Park"}
+    assert substitute_pronoun("In which city will they play?", referents) == \
+        "In which city will Aaron Foster and David Treacy play?"
+    assert substitute_pronoun("How big is it?", {"thing": "Croke Park"}) == "How big is Croke Park?"
+    assert substitute_pronoun("Where does he study?", referents) == "Where does he study?"

@@ -1,20 +1,24 @@
 """The reader's stages on hand-made inputs: windows and offsets, span decoding, the answerable
 decision, conflicts and composition. Real code throughout; the model itself is tested end to end
 in test_assistant.py."""
+import random
+
 import numpy as np
 import pytest
 
 from index.articles import Article
 from index.embedding import BUNDLED_MODEL, resolve_model
 from index.retrieve import SentenceHit
+from qa.reader.decision import DecisionModel
 from qa.reader.decode import best_spans
 from qa.reader.features import load_tokenizer, make_windows, pad
-from qa.reader.pipeline import Candidate, asked_names, compose, conflicting, corroborating, decide, question_is_supported
-from qa.reader.train import label_window
+from qa.reader.pipeline import Candidate, asked_names, compose, conflicting, corroborating, decide, described, question_is_supported
+from qa.reader.train import examples_for, label_window
 from qa.settings import ReaderSettings
 
 # Fixed here rather than the tuned defaults, so these tests follow the stages' logic alone.
-SETTINGS = ReaderSettings(answer_threshold=0.5, second_source_threshold=0.5, name_support=0.75, conflict_similarity=0.6)
+SETTINGS = ReaderSettings(answer_threshold=0.5, second_source_threshold=0.5, name_support=0.75, conflict_similarity=0.6,
+                          decision_candidates=5)
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +56,20 @@ def test_training_labels_point_at_the_answer_tokens_or_at_cls(tokenizer):
     assert label_window(window, None) == (0, 0)
 
 
+def test_hard_negatives_share_the_question_words_and_never_hold_the_answer():
+    answered = "The harbour of Town14 was rebuilt by Person14 in 2003."
+    paragraphs = [
+        {"context": answered, "qas": [{"question": "Who rebuilt the harbour of Town14?",
+                                       "answers": [{"text": "Person14", "answer_start": answered.index("Person14")}]}]},
+        {"context": "Bananas grow in Town9.", "qas": []},
+        {"context": "The Town14 harbour is old and often rebuilt.", "qas": []},
+        {"context": "Person14 rebuilt the harbour of Town14 twice.", "qas": []},  # holds the answer: no negative
+    ]
+    examples = examples_for([("T", paragraphs)], negative_rate=1.0, hard_share=1.0, rng=random.Random(0))
+    assert [e.passage for e in examples if e.answer is None] == ["The Town14 harbour is old and often rebuilt."]
+    assert examples[0].answer == (answered.index("Person14"), answered.index("Person14") + len("Person14"))
+
+
 def test_decoding_returns_the_highest_span_within_the_passage(tokenizer):
     passage = "Mayor Person17 rebuilt the harbour in 2003."
     window = make_windows(tokenizer, "Who rebuilt it?", [passage], 64, 16)[0]
@@ -74,14 +92,32 @@ def test_names_the_question_gives_must_be_in_the_answers_article():
     assert not question_is_supported("What happened in Kirkcaldy in 1999?", text, SETTINGS)
 
 
+def test_a_question_may_name_an_article_by_its_date():
+    article = Article("a.txt", "Swift at the game", "She watched the match.", date="2023-09-26T05:26:05+00:00")
+    asked = "Did the report published on September 26, 2023 say Swift watched the match?"
+    assert question_is_supported(asked, described(article), SETTINGS)
+    assert not question_is_supported(asked.replace("26", "27"), described(article), SETTINGS)
+
+
 def test_decide_abstains_below_the_threshold_and_on_unsupported_names():
     sentence = "The harbour of Town14 was rebuilt by mayor Person14 in 2003."
     articles = {"a.txt": Article("a.txt", "t", sentence)}
     sure = candidate("Person14", sentence, 0.9)
-    assert decide("Who rebuilt the harbour of Town14?", [sure], articles, SETTINGS) is sure
-    assert decide("Who rebuilt the harbour of Town17?", [sure], articles, SETTINGS) is None
-    assert decide("Who rebuilt the harbour?", [candidate("Person14", sentence, 0.1)], articles, SETTINGS) is None
-    assert decide("Who rebuilt the harbour?", [], articles, SETTINGS) is None
+    model = DecisionModel.load()
+    assert decide("Who rebuilt the harbour of Town14?", "who", [sure], articles, model, SETTINGS).answer is sure
+    assert decide("Who rebuilt the harbour of Town17?", "who", [sure], articles, model, SETTINGS).answer is None
+    unsure = decide("Who rebuilt the harbour?", "who", [candidate("Person14", sentence, 0.01)], articles, model, SETTINGS)
+    assert unsure.answer is None and unsure.best is not None and unsure.probability < SETTINGS.answer_threshold
+    assert decide("Who rebuilt the harbour?", "who", [], articles, model, SETTINGS).answer is None
+
+
+def test_decide_prefers_a_span_of_the_asked_shape_to_a_slightly_likelier_one():
+    sentence = "The festival, which opened on 2 April, lasts three days in Odense."
+    articles = {"a.txt": Article("a.txt", "t", sentence)}
+    date, duration = candidate("2 April", sentence, 0.9), candidate("three days", sentence, 0.88)
+    decision = decide("How long does the festival in Odense last?", "how_long", [date, duration], articles,
+                      DecisionModel.load(), SETTINGS)
+    assert decision.best is duration
 
 
 def test_conflicts_need_another_source_saying_the_same_thing_otherwise():

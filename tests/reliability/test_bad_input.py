@@ -71,7 +71,7 @@ def test_question_the_articles_cannot_answer_is_abstained_on(seed_assistant, que
 
 def test_a_bad_turn_leaves_the_conversation_intact(seed_assistant):
     conversation = seed_assistant.conversation()
-    conversation.ask("Who is the commander of Syria's military police?")
+    conversation.ask("Who defected from the Syrian military police?")
     with pytest.raises(QAError):
         conversation.ask(" \x00 ")
     assert len(conversation.turns) == 1

@@ -35,7 +35,7 @@ SESSIONS = 20
 LOAD_SECONDS = float(os.environ.get("QA_LOAD_SECONDS", "60"))
 UPLOAD_ROUNDS = 3
 SCRIPT = [
-    ("Who is the commander of Syria's military police?", "al-Shalal"),
+    ("Who defected from the Syrian military police?", "al-Shalal"),
     ("Where did he flee to?", "Turkey"),  # a follow-up: only right if this session's history is used
     ("Who met Brahimi?", "Assad"),
     ("When did engineers open the Karsfeld dam?", None),  # answerable only once an upload is indexed
@@ -125,7 +125,7 @@ def _uploads(assistant, deadline: float, reports: list[str], failures: list[str]
                 path = folder / "dam.txt"
                 path.write_text("Karsfeld dam opens\n\nEngineers opened the Karsfeld dam on Monday, the water authority said.")
                 paths.append(str(path))
-            status, _, _ = handlers.upload(paths, lambda *args, **kwargs: None)
+            status = handlers.upload(paths, lambda *args, **kwargs: None)
             reports.append(status)
             assert "Added" in status, status
     except BaseException as exc:

@@ -221,3 +221,20 @@ def test_removing_an_upload_keeps_everything_else(assistant):
     assert {info.id for info in assistant.articles()} == others
     assert not (Path(assistant.settings.corpus_dir) / "uploads" / "gone.txt").exists()
     assert_brahimi_answered(assistant)
+
+
+def test_upload_report_speaks_only_of_the_uploaded_files(tmp_path):
+    corpus = copy_seeds(tmp_path / "corpus")
+    seed_text = (corpus / SEED_FILE).read_text(encoding="utf-8")
+    (corpus / "old-copy.txt").write_text(seed_text, encoding="utf-8")  # an old problem of the corpus
+    assistant = Assistant.from_directory(corpus)
+    assert any("old-copy.txt" in d for d in assistant.last_report.duplicates)
+    records = [{"title": "Ferry timetable", "text": "The night ferry to Salt Island now leaves at 23:40."},
+               {"title": "Copy", "text": seed_text}, {"title": "Copy again", "text": seed_text}, "not a record"]
+    report = assistant.add_files([("feed.jsonl", "\n".join(json.dumps(r) for r in records).encode())])
+    assert report.added == ["uploads/feed.jsonl"]
+    assert report.problems == ["uploads/feed.jsonl#4:4: record is not a JSON object"]
+    # Duplicates are no problem: they stay apart, and only the upload's own are reported.
+    assert report.duplicates == [f"uploads/feed.jsonl#{n}: duplicate of {SEED_FILE}; indexed once" for n in (2, 3)]
+    assert any("old-copy.txt" in d for d in assistant.last_report.duplicates)  # the corpus's own are kept there
+    assert assistant.article("uploads/feed.jsonl#1").title == "Ferry timetable"

@@ -8,6 +8,23 @@ ACCEPT_TIMEOUT_MS = 15_000
 ANSWER_TIMEOUT_MS = 60_000
 INDEX_TIMEOUT_MS = 180_000
 FINISHED = "#qa-chat .qa-answer:not(.qa-pending):not(.qa-streaming)"
+# Clicks the Articles tab from inside the page and times, with the page's own clock, until rows are
+# on screen.
+OPEN_ARTICLES_JS = """
+async () => {
+  const tab = [...document.querySelectorAll('[role=tab]')].find((t) => t.innerText.trim() === 'Articles');
+  const started = performance.now();
+  tab.click();
+  await new Promise((resolve) => {
+    const check = () => {
+      const row = document.querySelector('#qa-articles .qa-row');
+      if (row && row.getClientRects().length) resolve(); else requestAnimationFrame(check);
+    };
+    check();
+  });
+  return performance.now() - started;
+}
+"""
 STATUS_JS = "() => [...document.querySelectorAll('#qa-status .qa-ok, #qa-status .qa-problem')].map(e => e.innerText).join('\\n')"
 
 
@@ -75,8 +92,27 @@ class ChatPage:
 
     # ----- articles ---------------------------------------------------------------------
     def show_articles(self) -> str:
+        """Opens the Articles tab; the text of the list's current page."""
         self.page.get_by_role("tab", name="Articles").click()
+        self.page.locator("#qa-articles .qa-articles").wait_for()
         return self.page.locator("#qa-articles .qa-articles").inner_text()
+
+    def time_articles_open(self) -> float:
+        """Milliseconds from a click on the Articles tab until rows of the list are on screen."""
+        return self.page.evaluate(OPEN_ARTICLES_JS)
+
+    def search_articles(self, text: str) -> str:
+        self.show_articles()
+        self.page.fill("#qa-article-search textarea, #qa-article-search input", text)
+        shown = f"matching “{text}”" if text else " articles"
+        self.page.locator("#qa-articles .qa-shown", has_text=shown).wait_for(timeout=ACCEPT_TIMEOUT_MS)
+        return self.page.locator("#qa-articles .qa-articles").inner_text()
+
+    def article_row(self, article_id: str):
+        """The row of ``article_id``, found through the search box."""
+        self.search_articles(article_id)
+        return self.page.locator("#qa-articles .qa-row").filter(
+            has=self.page.locator(".qa-doc-id").get_by_text(article_id, exact=True))
 
     def upload(self, *paths: Path) -> str:
         """The status message shown once the upload has been indexed or rejected."""
@@ -86,14 +122,15 @@ class ChatPage:
         return self._new_status(previous)
 
     def remove(self, article_id: str) -> str:
-        self.show_articles()
+        """Removes through the article's row, confirming in the row."""
+        row = self.article_row(article_id)
         previous = self._status()
-        choice = self.page.locator("#qa-remove-choice input")
-        choice.click()
-        choice.fill(article_id)
-        self.page.get_by_role("option", name=article_id).first.click()
-        self.page.click("#qa-remove")
-        return self._new_status(previous)
+        row.locator("a.qa-rm").click()
+        row.locator("a.qa-danger", has_text="Remove").click()
+        message = self._new_status(previous)
+        if message.startswith("Removed"):  # the list is refreshed once the index is
+            self.page.locator("#qa-articles .qa-none").wait_for(timeout=ACCEPT_TIMEOUT_MS)
+        return message
 
     def _status(self) -> str:
         # Only the messages: while indexing, Gradio's progress overlay adds its own text.
@@ -108,3 +145,35 @@ class ChatPage:
     def screenshot(self, path: Path) -> Path:
         self.page.screenshot(path=str(path))
         return path
+
+    # ----- layout -----------------------------------------------------------------------
+    def controls_missing_clicks(self) -> list[str]:
+        """Every visible control whose centre, once scrolled into view, is covered by something else."""
+        return self.page.evaluate(CONTROLS_JS)
+
+
+# A control is anything a user can click or type into. Each is scrolled into view (scroll boxes
+# included) and must be the element found at its own centre, or contain it.
+CONTROLS_JS = """
+() => {
+  const selector = 'button, a[href], input:not([type=hidden]), textarea, select, [role=tab], [role=button], summary';
+  const missed = [];
+  for (const control of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(control);
+    if (!control.getClientRects().length || style.visibility === 'hidden' || control.closest('[aria-hidden=true]')) continue;
+    const first = control.getBoundingClientRect();
+    if (first.width < 2 || first.height < 2) continue;
+    control.scrollIntoView({block: 'center', inline: 'center'});
+    const box = control.getBoundingClientRect();
+    const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    const labels = control.labels ? [...control.labels] : [];
+    if (!hit || !(control === hit || control.contains(hit) || labels.some((l) => l.contains(hit)))) {
+      const name = (control.innerText || control.getAttribute('aria-label') || control.getAttribute('placeholder') || '').trim().slice(0, 40);
+      const where = hit ? hit.tagName.toLowerCase() + (hit.id ? '#' + hit.id : '') + '.' + [...hit.classList].join('.') : 'nothing';
+      missed.push(`${control.tagName.toLowerCase()} "${name}" is covered by ${where}`);
+    }
+  }
+  window.scrollTo(0, 0);
+  return missed;
+}
+"""

@@ -31,7 +31,8 @@ def _ready(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(corpus: Path, log_path: Path, *options: str, env: dict[str, str] | None = None):
+def running_server(corpus: Path, log_path: Path, *options: str, env: dict[str, str] | None = None,
+                   start_timeout: float = START_TIMEOUT):
     """Yield the page's URL while `qa serve --corpus corpus *options` runs; its output goes to ``log_path``."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -44,7 +45,7 @@ def running_server(corpus: Path, log_path: Path, *options: str, env: dict[str, s
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
         try:
-            deadline = time.monotonic() + START_TIMEOUT
+            deadline = time.monotonic() + start_timeout
             while not _ready(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"qa serve did not start:\n{log_path.read_text(errors='replace')[-3000:]}")

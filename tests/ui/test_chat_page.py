@@ -40,7 +40,7 @@ def test_who_met_brahimi_names_assad_with_a_citation(open_page):
             if (answers.length) window.__answerLengths.add(answers[answers.length - 1].textContent.length);
         }).observe(document.querySelector('#qa-chat'), {subtree: true, childList: true, characterData: true});
     }""")
-    chat.page.get_by_role("button", name=BRAHIMI).click()  # one of the example questions
+    chat.send(BRAHIMI)
     answer = chat.wait_for_answers(1)
 
     assert chat.questions() == [BRAHIMI]
@@ -71,7 +71,7 @@ def test_citation_opens_article_with_quote_highlighted(open_page, artifacts):
 
 def test_follow_up_uses_the_earlier_turn(open_page):
     chat = open_page()
-    first = "Who is the commander of Syria's military police?"
+    first = "Who defected from the Syrian military police?"
     chat.ask(first)
     follow_up = chat.ask("Where did he flee to?")
 
@@ -159,7 +159,7 @@ def test_script_payloads_in_articles_do_not_run(open_page, tmp_path):
 def test_two_sessions_see_only_their_own_conversation(open_page):
     alice, bob = open_page(), open_page()
     alice.send(BRAHIMI)
-    bob.send("Why did the general say he defected?")
+    bob.send("Who defected from the Syrian military police?")
     alice.wait_for_answers(1)
     bob.wait_for_answers(1)
 
@@ -169,7 +169,7 @@ def test_two_sessions_see_only_their_own_conversation(open_page):
     bob_follow_up = bob.wait_for_answers(2)
 
     assert alice.questions() == [BRAHIMI, "What did he discuss?"]
-    assert bob.questions() == ["Why did the general say he defected?", "Where did he flee to?"]
+    assert bob.questions() == ["Who defected from the Syrian military police?", "Where did he flee to?"]
     assert "Assad" in alice_follow_up.locator(".qa-note").inner_text()
     assert "Assad" not in " ".join(bob_follow_up.locator(".qa-note").all_inner_texts())
     assert "Turkey" in bob_follow_up.inner_text()

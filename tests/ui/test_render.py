@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from urllib.parse import parse_qs, unquote
 
 from index.articles import Article
 from qa import Answer, ArticleInfo, Citation, IndexReport, Passage
 from ui import render
+from ui.articles_view import page_html, page_of
 from ui.chat import stream_points
 from ui.corpus import _offsets
 
 PAYLOAD = '<script>alert(1)</script><img src=x onerror="alert(2)">&amp;'
 TAGS = re.compile(r"<(\w+)")
-OURS = {"h1", "div", "p", "a", "span", "ol", "li", "mark", "table", "thead", "tbody", "tr", "th", "td", "ul", "b", "br"}
+OURS = {"h1", "div", "p", "a", "span", "ol", "li", "mark", "ul", "b", "br"}
 
 
 def tags(html: str) -> set[str]:
@@ -72,7 +74,7 @@ def test_long_article_is_shown_as_a_window_around_the_quote():
 def test_lists_and_reports_escape_everything():
     info = ArticleInfo("x.jsonl#1", PAYLOAD, 10, source=PAYLOAD, date=PAYLOAD)
     report = IndexReport(2, 3, 1, 0, 0.1, problems=[PAYLOAD], added=[PAYLOAD])
-    for html in (render.articles_html([info]), render.report_html(report), render.problem_html(PAYLOAD),
+    for html in (page_html(page_of([info])), render.report_html(report, known={PAYLOAD}), render.problem_html(PAYLOAD),
                  render.question_html(PAYLOAD), render.error_html(PAYLOAD), render.header_html(3)):
         assert tags(html) <= OURS and "<script" not in html and "<img" not in html
 
@@ -88,3 +90,33 @@ def test_link_offsets_are_checked_against_the_article():
     assert _offsets({"start": "2", "end": "5"}, 10) == (2, 5)
     for bad in ({"start": 5, "end": 2}, {"start": 0, "end": 11}, {"start": "x", "end": 3}, {}):
         assert _offsets(bad, 10) == (None, None)
+
+
+def test_finished_answer_carries_copy_and_rating_links_and_its_markdown():
+    answer = Answer(question=PAYLOAD, text="Assad met him [1].", abstained=False, citations=[citation(1, 3, 9, "Assad met")])
+    html = render.answer_html(answer, answer_id="abc123", rating="up")
+    assert tags(html) <= OURS and "<script" not in html
+    assert 'href="#qa-copy:"' in html
+    assert 'class="qa-act qa-fb qa-fb-up qa-on" href="#qa-fb:id=abc123&amp;r=none"' in html  # chosen again: withdrawn
+    assert 'href="#qa-fb:id=abc123&amp;r=down"' in html
+    markdown = unescape(re.search(r'<div class="qa-md">(.*?)</div>', html, re.DOTALL).group(1))
+    assert markdown == render.answer_markdown(answer)
+    assert render.answer_html(answer, shown_chars=4, answer_id="abc123").count("qa-fb") == 0  # not while streaming
+
+
+def test_markdown_has_the_text_numbered_quotes_and_article_ids():
+    answer = Answer(question="Who met *Brahimi*?", text="Bashar al-Assad [1].", abstained=False,
+                    citations=[Citation(1, "syria.txt", "Envoy_talks", 10, 20, "Assad met Brahimi", 0.9, "h" * 64)])
+    assert render.answer_markdown(answer).splitlines() == [
+        r"**Who met \*Brahimi\*?**", "", "Bashar al-Assad [1].", "", "Sources:", "",
+        r"[1] “Assad met Brahimi” — *Envoy\_talks* (`syria.txt`, chars 10–20)",
+    ]
+    abstained = Answer("q", "The articles don't say.", True, see_also=[Passage("x.txt", "X", 0, 5, "close", 0.2)])
+    assert "See also:" in render.answer_markdown(abstained) and "[1] “close”" in render.answer_markdown(abstained)
+
+
+def test_upload_report_links_the_added_articles_it_knows():
+    report = IndexReport(3, 3, 1, 0, 0.4, added=["uploads/a.md", "uploads/feed.jsonl"])
+    html = render.report_html(report, known={"uploads/a.md", "uploads/feed.jsonl#1"})
+    assert '<a class="qa-open" href="#qa:a=uploads%2Fa.md">uploads/a.md</a>' in html
+    assert "uploads/feed.jsonl" in html and "feed.jsonl</a>" not in html

@@ -53,21 +53,18 @@ class Visitor:
     def login(self, user: str, password: str):
         return self.http.post("/login", data={"username": user, "password": password})
 
-    def dependency(self, elem_id: str, event: str) -> int:
-        """The fn_index the page itself uses for ``event`` on the component ``elem_id``."""
+    def handler(self, name: str) -> int:
+        """The fn_index of the page's handler ``name`` (its API name: the function's, or "chat")."""
         config = self.http.get("/config").json()
-        component = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == elem_id)
-        return next(d["id"] for d in config["dependencies"] if [component, event] in d["targets"])
+        return next(d["id"] for d in config["dependencies"] if d.get("api_name") == name)
 
     def open_page(self) -> None:
-        """What the page does on load: list the articles (which also fills the removal choices)."""
-        config = self.http.get("/config").json()
-        listing = next(d["id"] for d in config["dependencies"] if d.get("api_name") == "listing")
-        assert self.call(listing, [])["success"]
+        """What the page does on load: list the articles, restore no history."""
+        assert self.call(self.handler("load"), [None, None])["success"]
 
-    def join(self, fn_index: int, data: list):
+    def join(self, fn_index: int, data: list, event_data: dict | None = None):
         return self.http.post("/gradio_api/queue/join", json={
-            "data": data, "fn_index": fn_index, "session_hash": self.session_hash, "event_data": None})
+            "data": data, "fn_index": fn_index, "session_hash": self.session_hash, "event_data": event_data})
 
     def results(self, count: int) -> list[dict]:
         """The next ``count`` completed events of this session, in order of completion."""
@@ -82,10 +79,18 @@ class Visitor:
                             break
         return done
 
-    def call(self, fn_index: int, data: list) -> dict:
-        joined = self.join(fn_index, data)
+    def call(self, fn_index: int, data: list, event_data: dict | None = None) -> dict:
+        joined = self.join(fn_index, data, event_data)
         assert joined.status_code == 200, joined.text
         return self.results(1)[0]
+
+    def upload(self, files: list[dict]) -> dict:
+        """The page's upload handler, as the page calls it: the files, an empty search, no session."""
+        return self.call(self.handler("do_upload"), [files, "", None])
+
+    def remove(self, article_id: str) -> dict:
+        """The page's removal, as a row's confirmed Remove link calls it."""
+        return self.call(self.handler("do_remove"), ["", None], {"article": article_id})
 
     def upload_file(self, name: str, text: str) -> dict:
         response = self.http.post("/gradio_api/upload", files={"files": (name, text.encode("utf-8"), "text/plain")})
@@ -118,10 +123,10 @@ def test_without_a_session_only_the_login_form_is_served(served):
 def test_every_data_route_refuses_a_request_without_the_session(served):
     url, corpus = served
     alice = signed_in(url, "198.51.100.18", EDITOR)  # only to learn the page's event numbers and cookie
-    remove, upload = alice.dependency("qa-remove", "click"), alice.dependency("qa-upload", "upload")
+    remove, upload = alice.handler("do_remove"), alice.handler("do_upload")
     anonymous = Visitor(url, "198.51.100.11")
     article = corpus / SEED_ID
-    queue_join = {"data": [SEED_ID], "fn_index": remove, "session_hash": "x", "event_data": None}
+    queue_join = {"data": ["", None], "fn_index": remove, "session_hash": "x", "event_data": {"article": SEED_ID}}
     chat_call = {"json": {"data": ["Who met Brahimi?", None]}}
     refused = {
         "config": anonymous.peek("GET", "/config"),
@@ -130,7 +135,7 @@ def test_every_data_route_refuses_a_request_without_the_session(served):
         "article file": anonymous.peek("GET", f"/gradio_api/file={article}"),
         "upload": anonymous.peek("POST", "/gradio_api/upload", files={"files": ("a.txt", b"Title\n\nText.")}),
         "remove (queue)": anonymous.peek("POST", "/gradio_api/queue/join", json=queue_join),
-        "upload (queue)": anonymous.peek("POST", "/gradio_api/queue/join", json={**queue_join, "fn_index": upload, "data": [[]]}),
+        "upload (queue)": anonymous.peek("POST", "/gradio_api/queue/join", json={**queue_join, "fn_index": upload, "data": [[], "", None]}),
         "chat (named API)": anonymous.peek("POST", "/gradio_api/call/chat", **chat_call),
         "chat (run)": anonymous.peek("POST", "/gradio_api/run/chat", **chat_call),
         "queue data": anonymous.peek("GET", "/gradio_api/queue/data", params={"session_hash": "x"}),
@@ -168,13 +173,12 @@ def test_an_editor_signs_in_asks_uploads_and_removes(served):
     url, corpus = served
     alice = signed_in(url, "198.51.100.14", EDITOR)
     assert alice.http.get("/config").status_code == 200
-    answer = alice.call(alice.dependency("qa-question", "submit"), ["Who met Brahimi?", None])
+    answer = alice.call(alice.handler("chat"), ["Who met Brahimi?", None])
     assert answer["success"] and "Assad" in json.dumps(answer["output"]["data"])
-    upload = alice.call(alice.dependency("qa-upload", "upload"),
-                        [[alice.upload_file("dam.txt", "Karsfeld dam opens\n\nEngineers opened the dam on Monday.")]])
+    upload = alice.upload([alice.upload_file("dam.txt", "Karsfeld dam opens\n\nEngineers opened the dam on Monday.")])
     assert upload["success"], upload
     assert article_files(corpus) == [SEED_ID, "uploads/dam.txt"]
-    removed = alice.call(alice.dependency("qa-remove", "click"), ["uploads/dam.txt"])
+    removed = alice.remove("uploads/dam.txt")
     assert removed["success"], removed
     assert article_files(corpus) == [SEED_ID]
 
@@ -183,7 +187,7 @@ def test_a_reader_cannot_upload_or_remove_even_through_the_api(served):
     url, corpus = served
     bob = signed_in(url, "198.51.100.15", READER)
     bob.open_page()
-    answer = bob.call(bob.dependency("qa-question", "submit"), ["Who met Brahimi?", None])
+    answer = bob.call(bob.handler("chat"), ["Who met Brahimi?", None])
     assert answer["success"] and "Assad" in json.dumps(answer["output"]["data"])
     refused = bob.http.post("/gradio_api/upload", files={"files": ("x.txt", b"Title\n\nText.")})
     assert refused.status_code == 403 and "read-only" in refused.text
@@ -191,8 +195,7 @@ def test_a_reader_cannot_upload_or_remove_even_through_the_api(served):
     # the same call that works for the editor above.
     alice = signed_in(url, "198.51.100.16", EDITOR)
     staged = alice.upload_file("planted.txt", "Planted\n\nThis must not be indexed.")
-    for call in (bob.call(bob.dependency("qa-upload", "upload"), [[staged]]),
-                 bob.call(bob.dependency("qa-remove", "click"), [SEED_ID])):
+    for call in (bob.upload([staged]), bob.remove(SEED_ID)):
         assert not call["success"] and call["output"]["error"] == READ_ONLY_MESSAGE, call
     assert article_files(corpus) == [SEED_ID]
 
@@ -200,7 +203,7 @@ def test_a_reader_cannot_upload_or_remove_even_through_the_api(served):
 def test_one_session_gets_busy_beyond_its_share(served):
     url, _ = served
     alice = signed_in(url, "198.51.100.17", EDITOR)
-    chat = alice.dependency("qa-question", "submit")
+    chat = alice.handler("chat")
     for _ in range(5):
         assert alice.join(chat, ["Who met Brahimi?", None]).status_code == 200
     results = alice.results(5)
@@ -239,7 +242,7 @@ def test_browser_signs_in_with_the_right_password_only(served, browser, artifact
         assert "Assad" in chat.ask("Who met Brahimi?").inner_text()
         chat.show_articles()
         chat.page.locator("#qa-upload").wait_for(state="visible")
-        assert chat.page.locator("#qa-remove").is_visible()
+        assert chat.page.locator("#qa-articles a.qa-rm").first.is_visible()
         chat.screenshot(artifacts / "signed-in-editor.png")
     finally:
         context.close()
@@ -252,10 +255,11 @@ def test_a_reader_sees_no_upload_or_remove_controls(served, browser, artifacts):
     context, guard, chat = signed_in_page(browser, url, READER)
     try:
         assert SEED_TITLE in chat.show_articles()
-        for control in ("#qa-upload", "#qa-remove", "#qa-remove-choice"):
-            chat.page.locator(control).wait_for(state="hidden")
-        chat.page.wait_for_timeout(1000)  # and they stay hidden once every load event has run
-        assert not any(chat.page.locator(c).is_visible() for c in ("#qa-upload", "#qa-remove", "#qa-remove-choice"))
+        chat.page.locator("#qa-upload").wait_for(state="hidden")
+        chat.page.wait_for_timeout(1000)  # and it stays hidden once every load event has run
+        assert not chat.page.locator("#qa-upload").is_visible()
+        assert chat.page.locator("#qa-articles a.qa-rm").count() == 0  # no row offers Remove
+        assert chat.page.locator("#qa-articles a.qa-scope-add").count() == 1  # but scoping is for everyone
         chat.screenshot(artifacts / "signed-in-reader.png")
     finally:
         context.close()

@@ -1,0 +1,125 @@
+"""Decide answerable: the probability that the reader's best answer is right, from what a reader
+of the evidence would check (numpy only; fitted by ``python -m qa.reader.fit_decision``).
+
+The span reader's own probability says how well a span fits a passage; it does not know whether
+the passage is about what was asked, whether another passage disagrees, or whether the span is
+the kind of thing the question asks for ("2 April" for "how long"). These features add that, and
+a logistic regression fitted on retrieved passages (not the gold paragraph) weighs them.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.text import content_terms, stems, words
+
+DECISION_FILE = Path(__file__).resolve().parent.parent / "models" / "decision.json"
+
+FEATURES = ("reader_logit", "reader_rank", "margin", "type_fit", "type_misfit", "question_overlap", "context_overlap", "name_support", "agreeing",
+            "passage_rank")
+
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "thirteen", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "hundred", "hundreds",
+                 "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half",
+                 "several", "first", "second", "third", "fourth", "fifth", "double", "twice", "single", "once"}
+_TIME_UNITS = {"second", "minute", "hour", "day", "week", "fortnight", "month", "year", "decade", "century",
+               "season", "term", "night", "weekend"}
+_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+_DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday", "today",
+         "tomorrow", "tonight", "christmas", "easter", "spring", "summer", "autumn", "winter", "earlier", "later",
+         "ago", "since", "until", "last", "next", "recently", "now"}
+_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b|'\d\ds\b")
+_DIGIT = re.compile(r"\d")
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def answer_shapes(text: str) -> set[str]:
+    """What a span looks like: a number, a duration, a date, a name."""
+    tokens = [w.lower() for w in re.findall(r"[\w'’-]+", text)]
+    shapes = set()
+    numeric = bool(_DIGIT.search(text)) or any(t in _NUMBER_WORDS for t in tokens)
+    if numeric:
+        shapes.add("number")
+    if numeric and any(_singular(t) in _TIME_UNITS for t in tokens):
+        shapes.add("duration")
+    # "months" alone dates nothing; "last month", "in 2003" and "Monday" do.
+    if _YEAR.search(text) or any(t in _MONTHS or t in _DAYS for t in tokens):
+        shapes.add("date")
+    if any(c.isupper() for c in text):  # "Willie Walsh", and "al-Shalal" too
+        shapes.add("name")
+    return shapes
+
+
+# The shapes that can answer each question type; types not listed take any span.
+_WANTED_SHAPES = {"how_many": {"number"}, "how_much": {"number"}, "how_long": {"duration"},
+                  "when": {"date"}, "who": {"name"}, "where": {"name"}}
+
+
+def type_fit(kind_type: str, text: str) -> float | None:
+    """1 when the span has a shape the question asks for, 0 when it has none, None when any span will do."""
+    wanted = _WANTED_SHAPES.get(kind_type)
+    if wanted is None:
+        return None
+    return 1.0 if wanted & answer_shapes(text) else 0.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision sees of the best candidate, its rivals and the question."""
+
+    reader_probability: float
+    reader_rank: int  # 0 for the reader's most probable answer, 1 for the next distinct one...
+    rival_probability: float  # the best candidate giving a different answer (0 when none)
+    kind_type: str
+    answer: str
+    sentence: str  # the sentence stating the answer
+    before: str  # the sentence before it, where "he" in "He fled to Turkey" is named
+    question_terms: frozenset[str]  # content stems of the question
+    name_support: float  # share of the question's names in the answer's article (1 when it names none)
+    agreeing: int  # other passages whose best reading is the same answer
+    passage_rank: int  # the retrieved passage the answer is in, 0 = best
+
+
+def features(evidence: Evidence) -> list[float]:
+    p = min(max(evidence.reader_probability, 1e-6), 1 - 1e-6)
+    fit = type_fit(evidence.kind_type, evidence.answer)
+    answer_terms = set(stems(words(evidence.answer)))
+    sentence_terms = set(stems(words(evidence.sentence))) - answer_terms
+    before_terms = set(stems(words(evidence.before))) - answer_terms - sentence_terms
+    asked = evidence.question_terms
+    overlap = len(asked & sentence_terms) / len(asked) if asked else 0.0
+    context = len(asked & before_terms) / len(asked) if asked else 0.0
+    return [math.log(p / (1 - p)), min(evidence.reader_rank, 4) / 4, evidence.reader_probability - evidence.rival_probability,
+            1.0 if fit == 1.0 else 0.0, 1.0 if fit == 0.0 else 0.0, overlap, context, evidence.name_support,
+            min(evidence.agreeing, 2) / 2, min(evidence.passage_rank, 3) / 3]
+
+
+def question_terms(question: str) -> frozenset[str]:
+    return frozenset(stems(content_terms(question)))
+
+
+@dataclass(frozen=True)
+class DecisionModel:
+    """Logistic regression weights over ``FEATURES`` (then the bias), as fitted and recorded."""
+
+    weights: tuple[float, ...]
+
+    def probability(self, evidence: Evidence) -> float:
+        *weights, bias = self.weights
+        z = sum(w * x for w, x in zip(weights, features(evidence))) + bias
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+    @classmethod
+    def load(cls, path: Path = DECISION_FILE) -> "DecisionModel":
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(record["features"]) != FEATURES:
+            raise ValueError(f"{path} was fitted on features {record['features']}, not {list(FEATURES)}: "
+                             "run `python -m qa.reader.fit_decision` again.")
+        return cls(tuple(record["weights"]))

@@ -1,0 +1,56 @@
+"""The decision model's inputs: answer shapes against question types, and its fitted file."""
+import json
+
+import pytest
+
+from qa.reader.decision import DECISION_FILE, FEATURES, DecisionModel, Evidence, answer_shapes, features, type_fit
+
+
+@pytest.mark.parametrize("text, shape", [
+    ("21 months", "duration"), ("three years", "duration"), ("£3.1bn", "number"), ("more than 70,000", "number"),
+    ("2 April", "date"), ("Earlier this week", "date"), ("1948", "date"), ("Willie Walsh", "name"), ("al-Shalal", "name"),
+])
+def test_answer_shapes(text, shape):
+    assert shape in answer_shapes(text)
+
+
+def test_a_bare_unit_or_a_date_is_no_duration_and_lower_case_is_no_name():
+    assert "duration" not in answer_shapes("months") and "date" not in answer_shapes("months")
+    assert "duration" not in answer_shapes("2 April")
+    assert "name" not in answer_shapes("opposition activists")
+
+
+def test_type_fit_is_neutral_where_any_span_will_do():
+    assert type_fit("how_long", "three days") == 1.0
+    assert type_fit("how_long", "2 April") == 0.0
+    assert type_fit("who", "the envoy") == 0.0
+    assert type_fit("what", "the envoy") is None and type_fit("why", "massacres") is None
+
+
+def evidence(**changes):
+    base = dict(reader_probability=0.9, reader_rank=0, rival_probability=0.1, kind_type="who", answer="Person14",
+                sentence="The harbour was rebuilt by mayor Person14.", before="", question_terms=frozenset({"harbour", "rebuilt"}),
+                name_support=1.0, agreeing=0, passage_rank=0)
+    return Evidence(**{**base, **changes})
+
+
+def test_features_follow_the_declared_order():
+    values = dict(zip(FEATURES, features(evidence())))
+    assert set(values) == set(FEATURES)
+    assert values["question_overlap"] == 1.0 and values["type_fit"] == 1.0 and values["type_misfit"] == 0.0
+    elsewhere = dict(zip(FEATURES, features(evidence(sentence="He did so.", before="The harbour was rebuilt."))))
+    assert elsewhere["question_overlap"] == 0.0 and elsewhere["context_overlap"] == 1.0
+
+
+def test_the_shipped_model_prefers_evidence_that_states_what_was_asked():
+    model = DecisionModel.load()
+    assert model.probability(evidence()) > model.probability(evidence(sentence="Person14 said so."))
+    assert model.probability(evidence()) > model.probability(evidence(reader_probability=0.05))
+
+
+def test_a_model_fitted_on_other_features_is_refused(tmp_path):
+    record = json.loads(DECISION_FILE.read_text())
+    stale = tmp_path / "decision.json"
+    stale.write_text(json.dumps({**record, "features": record["features"][:-1]}))
+    with pytest.raises(ValueError, match="fit_decision"):
+        DecisionModel.load(stale)
