@@ -199,7 +199,7 @@ def current_generation(index_dir: Path) -> Path | None:
 def _read_pointer(index_dir: Path) -> Path | None:
     try:
         raw = (index_dir / CURRENT).read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no index there (a corpus path that is a file)
         return None
     name = raw.decode("ascii", errors="replace").strip()
     if not _GENERATION_NAME.fullmatch(name):

@@ -420,8 +420,9 @@ def _append_changes(settings: Settings, embedder: Embedder, previous: StoredInde
     append path cannot take these changes exactly and a full build must."""
     params = settings.index_params(embedder.model_path)
     index_dir = settings.resolved_index_dir
-    if previous.sources is None or previous.segments is None or previous.segments.main.vectors is None \
-            or not params.compatible(previous.manifest, index_dir):
+    # Not a folder (a file, or gone): the full path says so as a person can act on it.
+    if not Path(settings.corpus_dir).is_dir() or previous.sources is None or previous.segments is None \
+            or previous.segments.main.vectors is None or not params.compatible(previous.manifest, index_dir):
         return None
     started = time.perf_counter()
     laps = Laps()
