@@ -148,7 +148,8 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
     for rank, candidate in enumerate(_distinct_answers(candidates)[:settings.decision_candidates]):
         if candidate.article_id not in names:
             text = described(articles[candidate.article_id])
-            names[candidate.article_id] = name_support(question, text) if question_is_supported(question, text, settings) \
+            share = name_support(question, text)  # stems the whole article: once per article
+            names[candidate.article_id] = share if share >= settings.name_support and numbers_supported(question, text) \
                 else None
         if names[candidate.article_id] is None:
             continue
