@@ -21,7 +21,10 @@ from bench.report import render_table
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "bench" / "out"
 SIZE_STAGES = ("encoders", "index", "cold", "query", "add", "peer")
-DIR_QUESTION = "Why did the general say he defected?"  # a seed question: no spaCy on its cold path
+# Seed questions of every type, for a folder corpus that holds the seed article (seeds + BBC).
+DIR_QUESTIONS = ("Why did the general say he defected?", "Who met Brahimi?", "Where did the commander flee?",
+                 "How many towns did the rebels seize?", "When did the general join the uprising?",
+                 "What did the army turn into?", "Did the commander flee to Turkey?")
 HEAVY_MODULES = ("torch", "sentence_transformers", "transformers", "llama_index.core", "gradio", "spacy",
                  "onnxruntime", "faiss", "bm25s")
 
@@ -76,6 +79,19 @@ def cold_start(corpus: Path, index: Path, question: str, runs: int) -> dict:
             imports[match.group(2)] = int(match.group(1)) / 1e6
     return {"runs": times, "first": times[0], "best": min(times), "median": sorted(times)[len(times) // 2],
             "cpu_seconds": cpu, "cpu_best": min(cpu), "heavy_imports_s": imports}
+
+
+def cold_by_type(corpus: Path, index: Path, questions: list[str], runs: int) -> dict:
+    """`qa ask` cold on the first of ``questions`` of each question type: types load different code."""
+    from qa.question import classify
+
+    firsts: dict[str, str] = {}
+    for question in questions:
+        firsts.setdefault(classify(question).type, question)
+    by_type = {kind: {"question": q, **cold_start(corpus, index, q, runs)} for kind, q in firsts.items()}
+    slowest = max(by_type, key=lambda kind: by_type[kind]["best"])
+    return {"by_type": by_type, "slowest_type": slowest, "slowest_best": by_type[slowest]["best"],
+            "slowest_median": by_type[slowest]["median"]}
 
 
 def machine() -> dict:
@@ -209,8 +225,8 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
             raise click.ClickException(f"no index at {index}: run with the 'index' stage first")
         if "cold" in wanted:
             click.echo(f"size {label}: cold start x{cold_runs}...", err=True)
-            entry["cold_start"] = cold_start(corpus.path, index, questions[0]["question"] if questions else "Who?",
-                                             cold_runs)
+            entry["cold_start"] = cold_by_type(corpus.path, index, [q["question"] for q in questions] or ["Who?"],
+                                               cold_runs)
         if "query" in wanted:
             click.echo(f"size {label}: warm latency over {len(questions)} questions...", err=True)
             entry["query"] = run_stage("query", {"corpus": str(corpus.path), "index": str(index), "questions": questions})
@@ -233,7 +249,7 @@ def bench(sizes: str, n_questions: int, baseline_chunks: int, quality_chunks: in
                                                  "seed_indexes": [str(seed_index)] if seed_index else []})
         if "cold" in wanted:
             click.echo(f"{label}: cold start x{cold_runs}...", err=True)
-            entry["cold_start"] = cold_start(corpus_dir, index, DIR_QUESTION, cold_runs)
+            entry["cold_start"] = cold_by_type(corpus_dir, index, list(DIR_QUESTIONS), cold_runs)
         if "add" in wanted:
             entry["add_one"] = _add_one(label, corpus_dir, index, results["started"])
         results["sizes"][label] = entry

@@ -24,6 +24,11 @@ def _ratio(a, b) -> float | None:
     return a / b if a is not None and b else None
 
 
+def _slowest_cold(entry: dict, field: str):
+    slowest = _get(entry, "cold_start.slowest_type")
+    return _get(entry, f"cold_start.by_type.{slowest}.{field}") if slowest else None
+
+
 def _encoder_rate(entry: dict, backend: str):
     return _get(entry, f"encoders.backends.{backend}.chunks_per_s")
 
@@ -53,11 +58,13 @@ def size_rows(default_backend: str) -> list[Row]:
         ("index type", lambda e, b: _get(e, "index.index_type"), 0),
         ("index on disk MiB", lambda e, b: (_get(e, "index.disk.total") or 0) / 2**20, 1),
         ("  faiss / bm25 MiB", lambda e, b: f"{_fmt((_get(e, 'index.disk.faiss') or 0) / 2**20)} / {_fmt((_get(e, 'index.disk.bm25') or 0) / 2**20)}", 0),
-        ("cold `qa ask` s (best / median)", lambda e, b: f"{_fmt(_get(e, 'cold_start.best'), 2)} / {_fmt(_get(e, 'cold_start.median'), 2)}", 0),
-        ("  CPU s (best)", lambda e, b: _get(e, "cold_start.cpu_best"), 2),
-        # spaCy's loader blocks thinc's optional `import torch` (a None entry in sys.modules): -X importtime
-        # still lists it, at a few microseconds, without loading torch.
-        ("  torch imported", lambda e, b: "yes" if ((_get(e, "cold_start.heavy_imports_s") or {}).get("torch") or 0) > 0.01 else "no", 0),
+        ("cold `qa ask` s, slowest type (best / median)", lambda e, b: f"{_fmt(_get(e, 'cold_start.slowest_best'), 2)} / {_fmt(_get(e, 'cold_start.slowest_median'), 2)} ({_get(e, 'cold_start.slowest_type') or '-'})", 0),
+        ("  best s per type", lambda e, b: ", ".join(f"{t} {r['best']:.2f}" for t, r in (_get(e, "cold_start.by_type") or {}).items()) or "-", 0),
+        ("  CPU s (best, slowest type)", lambda e, b: _slowest_cold(e, "cpu_best"), 2),
+        # A None entry in sys.modules (an optional import blocked) is listed by -X importtime at a few
+        # microseconds without loading the module.
+        ("  torch imported", lambda e, b: "yes" if any((r["heavy_imports_s"].get("torch") or 0) > 0.01
+                                                       for r in (_get(e, "cold_start.by_type") or {}).values()) else "no", 0),
         ("open index s (warm process)", lambda e, b: _get(e, "query.open_seconds"), 2),
         ("query embedding ms p50", lambda e, b: _get(e, "query.embed_query_ms.p50"), 1),
         ("retrieval ms p50 / p95", lambda e, b: f"{_fmt(_get(e, 'query.retrieve_ms.p50'))} / {_fmt(_get(e, 'query.retrieve_ms.p95'))}", 0),

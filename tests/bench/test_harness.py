@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import numpy as np
 
@@ -71,6 +72,16 @@ def test_report_renders_partial_results_in_text_and_markdown():
     assert "1k" in text and "1,000" in text and "2.00" in text and "hit@5" in text
     markdown = render_table(results, markdown=True)
     assert markdown.startswith("| metric | 1k |")
+
+
+def test_report_names_the_slowest_cold_question_type():
+    cold = {"who": {"best": 0.8, "median": 0.9, "cpu_best": 0.7, "heavy_imports_s": {}},
+            "why": {"best": 1.3, "median": 1.4, "cpu_best": 1.1, "heavy_imports_s": {"torch": 0.5}}}
+    results = {"default_backend": "onnx-int8", "sizes": {"10k": {"cold_start": {
+        "by_type": cold, "slowest_type": "why", "slowest_best": 1.3, "slowest_median": 1.4}}}}
+    rows = {re.split(r"\s{2,}", line.strip())[0]: line.split()[-1] for line in render_table(results).splitlines()}
+    assert "1.30 / 1.40 (why)" in render_table(results) and "who 0.80, why 1.30" in render_table(results)
+    assert rows["CPU s (best, slowest type)"] == "1.10" and rows["torch imported"] == "yes"
 
 
 def test_seeding_from_a_smaller_index_reuses_its_exact_vectors(tmp_path):
