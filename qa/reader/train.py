@@ -209,7 +209,7 @@ def evaluate(net, tokenizer, examples: list[Example], config: TrainConfig) -> di
     """Held-out figures (paragraph given) and the answerability calibration fitted on them."""
     import torch
 
-    from eval.metrics import exact_match, token_f1
+    from qa.scoring import exact_match, token_f1
 
     windows, _, owners = build_windows(tokenizer, examples, config)
     outputs = []
