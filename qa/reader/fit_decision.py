@@ -50,12 +50,12 @@ def questions(articles: list[tuple[str, list[dict]]], held_out: str, unrelated: 
 
 
 def fit(weights: Path, out: Path, unrelated: int, seed: int) -> dict:
-    from eval.metrics import token_f1
     from index.retrieve import Retriever
     from qa import Assistant, Settings
     from qa.question import classify
     from qa.reader.pipeline import read, weigh
     from qa.reader.train import auc, fit_logistic, read_squad
+    from qa.scoring import token_f1
 
     meta = raw_meta(weights)
     articles = read_squad(Path(meta["config"]["data"]))
