@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.embedding import Embedder, EmbedderConfig
-from index.onnx_encoder import UnsupportedModel, check_supported, model_key
+from index.onnx_encoder import UnsupportedModel, check_supported, model_key, optimized_graph
 from tests.conftest import DEFAULTS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -74,3 +74,19 @@ def test_asking_side_never_imports_torch_once_exported():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True).stdout.split()
     assert out == ["onnx-int8", "False"]
+
+
+def test_sessions_start_from_the_graph_optimised_once(tmp_path):
+    encoder = embedder().encoder
+    plain = Path(encoder.onnx_path)
+    optimized = optimized_graph(plain)
+    assert optimized != plain and optimized.exists() and optimized.parent == plain.parent
+    assert optimized_graph(plain) == optimized  # written once, then reused
+    import onnxruntime as ort
+
+    feeds = {"input_ids": np.array([[101, 2040, 2777, 102]]), "attention_mask": np.ones((1, 4), dtype=np.int64),
+             "token_type_ids": np.zeros((1, 4), dtype=np.int64)}
+    runs = [ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]) for path in (plain, optimized)]
+    outputs = [s.run(None, {k: v for k, v in feeds.items() if k in {i.name for i in s.get_inputs()}})[0] for s in runs]
+    assert np.allclose(outputs[0], outputs[1], atol=1e-4)
+
