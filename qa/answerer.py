@@ -2,7 +2,8 @@
 
 The assistant retrieves, an ``Answerer`` decides what to say from the retrieved chunks, and the
 assistant turns the decision into an ``Answer`` with verified citations. The trained reader
-(qa/reader) is the default; the optional LLM writer (qa/llm.py) rewrites a draft's text.
+(qa/reader) is the default; the optional LLM writer (qa/llm.py) is an answerer around it that
+words the reader's answers with a model and keeps only the sentences their quotes support.
 """
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class Draft:
     short_answer: str | None
     confidence: float
     conflicts: list[str] = field(default_factory=list)
+    # Sentences a writer produced that no quote supports (dropped from ``text``, reported to the user).
+    unsupported: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ nothing read from a changed file is cited, and the answer names the files it lef
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 from contextlib import contextmanager
@@ -145,6 +146,23 @@ class Assistant:
 
         return cls.from_directory(write_corpus(documents, corpus_dir), settings=settings, progress=progress)
 
+    def with_llm(self, llm) -> "Assistant":
+        """This assistant with its answers worded by ``llm``, any llama-index LLM object you built and
+        configured (the optional LLM writer, as ``QA_LLM_BACKEND`` configures it by settings)."""
+        from qa.llm import LLMWriter
+
+        view = copy.copy(self)
+        view._answerer = LLMWriter(self._answerer, self.settings, llm)
+        return view
+
+    def _writer(self) -> Answerer:
+        """The answerer for this question: the configured LLM writer around the reader, else the reader."""
+        if not self.settings.llm_backend or not isinstance(self._answerer, TrainedReader):
+            return self._answerer
+        from qa.llm import LLMWriter  # only a user who configured an LLM pays for it
+
+        return LLMWriter(self._answerer, self.settings)
+
     def warm_up(self) -> None:
         """Bring the index up to date and load the embedding model and the reader now, rather than
         on the first question."""
@@ -210,7 +228,7 @@ class Assistant:
             hits = _first(live.retriever.search(query, k or self.settings.top_k, vector, focus), hits)
         laps.lap("search")
         retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
-        decision = self._answerer.answer(
+        decision = self._writer().answer(
             Question(question, kind, hits, vector, live.index.articles, live.retriever, self.settings))
         laps.lap("read")
         if isinstance(decision, Abstention):
@@ -221,16 +239,11 @@ class Assistant:
             answer = Answer(
                 question=question, text=decision.text, abstained=False, citations=citations,
                 short_answer=decision.short_answer, question_type=kind.type, conflicts=decision.conflicts,
-                confidence=decision.confidence,
+                confidence=decision.confidence, unsupported_sentences=list(decision.unsupported),
             )
         answer.retrieved = retrieved
         answer.resolved_question = question
         laps.lap("compose")
-        if self.settings.llm_backend and not answer.abstained:
-            from qa.llm import LLMAnswerer  # only a user who configured an LLM pays for it
-
-            answer = LLMAnswerer(self.settings).answer(answer, live.index.articles.__getitem__)
-            laps.lap("llm")
         if live.left_out:
             answer.left_out = list(live.left_out.files)
             answer.text += (f"\n\n(Not searched: {len(answer.left_out)} file{'s' if len(answer.left_out) != 1 else ''} "

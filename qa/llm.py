@@ -1,5 +1,6 @@
-"""Optional LLM answer writer: a model rewords the answer from numbered passages, and only
-sentences that its cited quotes support survive.
+"""Optional LLM answer writer, an ``Answerer`` around the trained reader: where the reader finds
+the answer, a model words it from the numbered retrieved passages, and only sentences that their
+cited quotes support survive (where the reader abstains, no model is asked).
 
 Off by default (``Settings.llm_backend`` is None). The model is reached through ``qa.llmclient``
 at the one server the user configured, or through a llama-index LLM object handed in; nothing falls
@@ -20,10 +21,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from index.articles import Article
+from index.retrieve import SentenceHit
 from index.text import content_terms, sentence_spans, words
+from qa.answerer import Abstention, Answerer, Draft, Question
 from qa.llmclient import LLMClient
 from qa.settings import Settings
-from qa.types import Answer, Citation, Passage, QAError
+from qa.types import Passage, QAError
 
 Chat = Callable[[list[dict]], str]
 ArticleLookup = Callable[[str], Article]
@@ -54,26 +57,29 @@ _NEGATIONS = {"not", "no", "never", "nor", "none", "neither", "without", "nobody
 @dataclass
 class Rewrite:
     text: str
-    citations: list[Citation]
+    quotes: list[SentenceHit]  # [n] in ``text`` cites quotes[n - 1]
     dropped: list[str]
 
 
-class LLMAnswerer:
-    """``LLMAnswerer(settings).answer(answer, article_lookup)``: the LLM's wording, verified."""
+class LLMWriter:
+    """``LLMWriter(reader, settings)`` answers as ``reader`` decides, in the configured model's words
+    (or those of a llama-index LLM object, ``llm``), verified against the passages they cite."""
 
-    def __init__(self, settings: Settings, llm=None):
+    def __init__(self, reader: Answerer, settings: Settings, llm=None):
+        self._reader = reader
         self._chat = llama_index_chat(llm) if llm is not None else LLMClient(settings)
 
-    def answer(self, answer: Answer, article: ArticleLookup) -> Answer:
-        """``answer`` reworded from its retrieved passages; unchanged (bar the report) if nothing holds."""
-        rewrite = self.rewrite(answer.question, answer.retrieved, article)
-        if not rewrite.citations:
-            return dataclasses.replace(answer, unsupported_sentences=rewrite.dropped)
-        short = answer.short_answer if answer.short_answer and answer.short_answer in rewrite.text else None
-        return dataclasses.replace(
-            answer, text=rewrite.text, citations=rewrite.citations, abstained=False, short_answer=short,
-            see_also=[], conflicts=[], unsupported_sentences=rewrite.dropped,
-        )
+    def answer(self, question: Question) -> Draft | Abstention:
+        draft = self._reader.answer(question)
+        if isinstance(draft, Abstention):
+            return draft
+        passages = [_passage(question.articles[h.chunk.article_id], h.chunk.start, h.chunk.end, h.score)
+                    for h in question.hits]
+        rewrite = self.rewrite(question.text, passages, question.articles.__getitem__)
+        if not rewrite.quotes:  # nothing the model wrote holds: the reader's answer as it was
+            return dataclasses.replace(draft, unsupported=rewrite.dropped)
+        short = draft.short_answer if draft.short_answer and draft.short_answer in rewrite.text else None
+        return Draft(rewrite.text, rewrite.quotes, short, draft.confidence, [], rewrite.dropped)
 
     def rewrite(self, question: str, passages: list[Passage], article: ArticleLookup) -> Rewrite:
         passages = [p for p in passages if _still_matches(p, article)]
@@ -81,6 +87,10 @@ class LLMAnswerer:
             return Rewrite("", [], [])
         reply = self._chat(build_messages(question, passages, secrets.token_hex(8)))
         return verify(reply, passages, article)
+
+
+def _passage(article: Article, start: int, end: int, score: float) -> Passage:
+    return Passage(article.id, article.title, start, end, article.text[start:end], round(float(score), 4))
 
 
 def build_messages(question: str, passages: list[Passage], nonce: str) -> list[dict]:
@@ -99,7 +109,7 @@ def build_messages(question: str, passages: list[Passage], nonce: str) -> list[d
 def verify(reply: str, passages: list[Passage], article: ArticleLookup) -> Rewrite:
     """Keep the reply's sentences that cite passages whose sentences contain what they claim."""
     numbers: dict[tuple[str, int, int], int] = {}
-    citations: list[Citation] = []
+    quotes: list[SentenceHit] = []
     kept: list[str] = []
     dropped: list[str] = []
     for sentence in _reply_sentences(reply):
@@ -113,12 +123,11 @@ def verify(reply: str, passages: list[Passage], article: ArticleLookup) -> Rewri
             key = (source.id, start, end)
             if key not in numbers:
                 numbers[key] = len(numbers) + 1
-                quote = source.text[start:end]
-                citations.append(Citation(numbers[key], source.id, source.title, start, end, quote, round(coverage, 4), source.hash))
+                quotes.append(SentenceHit(source.id, start, end, source.text[start:end], coverage, 0.0, 0.0, 0))
             marks.append(f"[{numbers[key]}]")
         body, stop = re.match(r"(.*?)([.!?]*)$", claim, re.DOTALL).groups()
         kept.append(f"{body} {''.join(dict.fromkeys(marks))}{stop or '.'}")
-    return Rewrite(" ".join(kept), citations, dropped)
+    return Rewrite(" ".join(kept), quotes, dropped)
 
 
 def _reply_sentences(reply: str) -> list[str]:

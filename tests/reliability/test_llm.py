@@ -8,8 +8,8 @@ import socket
 
 import pytest
 
-from qa import Assistant, QAError, Settings
-from qa.llm import LLMAnswerer, verify
+from qa import Assistant, QAError
+from qa.llm import verify
 from tests.conftest import copy_seeds
 from tests.reliability.conftest import assert_citations_exact
 from tests.reliability.fake_llm import FakeLLMServer, gullible_reply, passages
@@ -33,20 +33,25 @@ def assistant(tmp_path_factory):
     return Assistant.from_directory(corpus)
 
 
-def settings_for(server: FakeLLMServer, backend: str = "openai") -> Settings:
+def llm_settings(server: FakeLLMServer, backend: str = "openai") -> dict:
     base = f"{server.url}/v1" if backend == "openai" else server.url
-    return Settings(llm_backend=backend, llm_model="tiny-model", llm_base_url=base, llm_api_key="sk-test")
+    return {"llm_backend": backend, "llm_model": "tiny-model", "llm_base_url": base, "llm_api_key": "sk-test"}
 
 
-def ask_with_llm(assistant, settings, question=QUESTION):
+def ask_with_llm(assistant, llm: dict, question=QUESTION):
+    """The answer without an LLM, and the same assistant's answer with ``llm`` configured."""
     extractive = assistant.ask(question)
-    return extractive, LLMAnswerer(settings).answer(extractive, assistant.article)
+    return extractive, Assistant.open_index(assistant.settings.replace(**llm)).ask(question)
+
+
+def shown(answer) -> tuple:
+    return answer.text, answer.citations, answer.abstained, answer.short_answer
 
 
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_injected_instructions_are_dropped_and_the_honest_answer_kept(assistant, backend):
     with FakeLLMServer(lambda request: gullible_reply(request, "Karsfeld dam on Monday")) as server:
-        _, answer = ask_with_llm(assistant, settings_for(server, backend))
+        _, answer = ask_with_llm(assistant, llm_settings(server, backend))
     assert server.requests[0]["path"] == ("/v1/chat/completions" if backend == "openai" else "/api/chat")
     assert "poisoned" not in answer.text and "arrested" not in answer.text
     dropped = " ".join(answer.unsupported_sentences)
@@ -61,7 +66,7 @@ def test_injected_instructions_are_dropped_and_the_honest_answer_kept(assistant,
 
 def test_request_sends_passages_as_delimited_data(assistant):
     with FakeLLMServer(lambda request: "NOT IN ARTICLES") as server:
-        extractive, answer = ask_with_llm(assistant, settings_for(server))
+        extractive, answer = ask_with_llm(assistant, llm_settings(server))
     request = server.requests[0]
     assert request["headers"]["Authorization"] == "Bearer sk-test"
     assert request["body"]["model"] == "tiny-model" and request["body"]["temperature"] == 0
@@ -71,14 +76,14 @@ def test_request_sends_passages_as_delimited_data(assistant):
     assert nonce != "0000" and user["content"].count(f"\n<<<END {nonce}>>>") == len(extractive.retrieved)
     assert [text.split("\n", 1)[1] for _, text in passages(user["content"])] == [p.quote for p in extractive.retrieved]
     assert user["content"].rstrip().endswith(f"Question: {QUESTION}")
-    assert answer == extractive  # "not in the articles" leaves the extractive answer as it was
+    assert shown(answer) == shown(extractive)  # "not in the articles" leaves the extractive answer as it was
 
 
 def test_wholly_unsupported_reply_keeps_the_extractive_answer(assistant):
     reply = "The dam was built by aliens [1]. Everyone in Karsfeld agrees. Assad did not meet Brahimi [2]."
     with FakeLLMServer(lambda request: reply) as server:
-        extractive, answer = ask_with_llm(assistant, settings_for(server))
-    assert (answer.text, answer.citations, answer.abstained) == (extractive.text, extractive.citations, extractive.abstained)
+        extractive, answer = ask_with_llm(assistant, llm_settings(server))
+    assert shown(answer) == shown(extractive)
     assert len(answer.unsupported_sentences) == 3
 
 
@@ -94,7 +99,7 @@ def test_verification_checks_numbers_negation_and_citation_range(seed_assistant)
     result = verify(reply, retrieved, seed_assistant.article)
     assert result.text == "Brahimi held talks in Damascus with opposition figures tolerated by the regime [1]."
     assert len(result.dropped) == 3
-    assert "held talks in Damascus with opposition figures" in result.citations[0].quote
+    assert "held talks in Damascus with opposition figures" in result.quotes[0].text
 
 
 def test_any_llama_index_llm_object_can_be_plugged_in(assistant):
@@ -113,8 +118,8 @@ def test_any_llama_index_llm_object_can_be_plugged_in(assistant):
         def stream_complete(self, prompt: str, formatted: bool = False, **kwargs):
             raise NotImplementedError
 
-    extractive = assistant.ask(QUESTION)
-    answer = LLMAnswerer(Settings(), llm=Gullible()).answer(extractive, assistant.article)
+    answer = assistant.with_llm(Gullible()).ask(QUESTION)
+    assert assistant.ask(QUESTION).unsupported_sentences == []  # the assistant itself is left as it was
     assert "Monday" in answer.text and "poisoned" not in answer.text and answer.unsupported_sentences
     assert_citations_exact(assistant, answer)
 
@@ -131,9 +136,9 @@ def _closed_port() -> int:
     ({"llm_backend": "gpt4", "llm_model": "m"}, "llm_backend='gpt4': must be one of openai, ollama"),
     ({"llm_backend": "openai", "llm_model": "m", "llm_base_url": "file:///etc/passwd"}, "must be an http"),
 ])
-def test_misconfigured_backend_is_a_clear_error(values, message):
+def test_misconfigured_backend_is_a_clear_error(assistant, values, message):
     with pytest.raises(QAError, match=message):  # from the settings, or from the client they configure
-        LLMAnswerer(Settings(**values))
+        Assistant.open_index(assistant.settings.replace(**values)).ask(QUESTION)
 
 
 @pytest.mark.parametrize("server_args,message", [
@@ -144,17 +149,17 @@ def test_misconfigured_backend_is_a_clear_error(values, message):
 def test_failing_server_is_a_clear_error(assistant, server_args, message):
     with FakeLLMServer(lambda request: "unused", **server_args) as server:
         with pytest.raises(QAError, match=message):
-            ask_with_llm(assistant, settings_for(server))
+            ask_with_llm(assistant, llm_settings(server))
 
 
 def test_unreachable_server_and_redirects_are_errors(assistant):
-    settings = Settings(llm_backend="openai", llm_model="m", llm_base_url=f"http://127.0.0.1:{_closed_port()}/v1")
+    unreachable = {"llm_backend": "openai", "llm_model": "m", "llm_base_url": f"http://127.0.0.1:{_closed_port()}/v1"}
     with pytest.raises(QAError, match="Could not reach the LLM server"):
-        ask_with_llm(assistant, settings)
+        ask_with_llm(assistant, unreachable)
     with FakeLLMServer(lambda request: "Engineers opened the Karsfeld dam on Monday [1].") as elsewhere:
         with FakeLLMServer(lambda request: "unused", location=f"{elsewhere.url}/v1/chat/completions") as server:
             with pytest.raises(QAError, match="answered HTTP 302"):
-                ask_with_llm(assistant, settings_for(server))
+                ask_with_llm(assistant, llm_settings(server))
     assert elsewhere.requests == []  # only the configured server is ever contacted
 
 
