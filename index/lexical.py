@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from index.arrays import load_array
+
 K1 = 1.5
 B = 0.75
 _ARRAYS = ("indptr", "rows", "tf", "lengths")
@@ -96,7 +98,7 @@ class Postings:
     def load(cls, folder: Path) -> "Postings":
         terms = orjson.loads((folder / "vocab.json").read_bytes())
         # Memory-mapped: a query reads only its terms' rows (370 MB of tables at 1M chunks).
-        arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+        arrays = {name: load_array(folder / f"{name}.npy", mapped=True) for name in _ARRAYS}
         postings = cls({t: i for i, t in enumerate(terms)}, **arrays)
         rows = len(postings.rows)
         if len(postings.indptr) != len(terms) + 1 or postings.indptr[-1] != rows or len(postings.tf) != rows:

@@ -43,6 +43,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import orjson
 
+from index.arrays import load_array
 from index.articles import Article
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder
@@ -315,7 +316,7 @@ def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredInde
     main = _read_segment(gen, main_vectors)
     dim = main_vectors.d if main_vectors is not None else stored.get("dim", 0)
     if (gen / DELTA).is_dir():
-        delta = _read_segment(gen / DELTA, np.load(gen / DELTA / "vectors.npy", allow_pickle=False))
+        delta = _read_segment(gen / DELTA, load_array(gen / DELTA / "vectors.npy"))
     else:
         delta = _empty_segment(dim)
     dead = frozenset(orjson.loads((gen / DEAD).read_bytes())) if (gen / DEAD).exists() else frozenset()
@@ -332,9 +333,9 @@ def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredInde
 def _read_segment(folder: Path, vectors) -> Segment:
     if (folder / "chunks.npy").exists():
         # Texts stay in the file until asked for: parsing them all took 1 s of a cold start at 100k chunks.
-        articles = ArticleFile(folder / "articles.jsonl", np.load(folder / "article_offsets.npy", allow_pickle=False),
+        articles = ArticleFile(folder / "articles.jsonl", load_array(folder / "article_offsets.npy"),
                                orjson.loads((folder / "article_ids.json").read_bytes()))
-        rows = np.load(folder / "chunks.npy", mmap_mode="r", allow_pickle=False)
+        rows = load_array(folder / "chunks.npy", mapped=True)
     else:  # written before the offsets were kept
         articles = ArticleFile.scan(folder / "articles.jsonl")
         rows = np.array(orjson.loads((folder / "chunks.json").read_bytes()), dtype=np.int64).reshape(-1, 3)
