@@ -81,7 +81,7 @@ class ChunkRows(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
-        article_index, start, end = (int(v) for v in self.rows[i])
+        article_index, start, end = self.rows[i].tolist()
         article = self.articles[article_index]
         return Chunk(article.id, start, end, article.text[start:end])
 
@@ -115,7 +115,10 @@ class LiveArticles(Mapping):
 
     def __init__(self, main: Sequence[Article], dead: frozenset[int], delta: Sequence[Article]):
         self.main = main
-        self._number = {article_id: i for i, article_id in enumerate(article_ids(main)) if i not in dead}
+        ids = article_ids(main)
+        self._number = dict(zip(ids, range(len(ids))))  # C speed: a comprehension took 0.4 s at 460k ids
+        for i in dead:
+            del self._number[ids[i]]
         self._delta = {a.id: a for a in delta}
 
     def __getitem__(self, article_id: str) -> Article:
