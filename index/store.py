@@ -308,8 +308,6 @@ def _write_verified(gen: Path, stats: dict) -> None:
 
 
 def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredIndex:
-    import faiss
-
     stored = manifest.get("vectors", {})
     milvus = stored.get("kind") == MILVUS
     main_vectors = None if milvus else read_faiss(gen / "faiss.index", manifest.get("index_type"), mapped=True)
