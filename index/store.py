@@ -6,8 +6,9 @@ Layout of an index directory::
     gen-<id>/          one complete, immutable generation
         manifest.json  settings, counts, sizes and sha256 of every other file
         articles.jsonl the exact article texts the offsets refer to         \
-        article_ids.json, article_offsets.npy  each article's id and byte   |
-                       offset in articles.jsonl (texts are read on demand)  | the main segment
+        article_ids.json, article_offsets.npy, article_hashes.npy  each     |
+                       article's id, byte offset in articles.jsonl (texts   | the main segment
+                       are read on demand) and content hash                 |
         chunks.npy     [article index, start, end] per vector row           |
         faiss.index    written by llama-index's FaissVectorStore (absent     |
                        where vectors live in Milvus); memory-mapped on load |
@@ -50,7 +51,7 @@ from index.embedding import Embedder
 from index.lexical import Lexical, Postings
 from index.segments import SegmentedVectors
 from index.sources import Snapshot, SourceFile
-from index.tables import ArticleFile, ChunkRows, LiveArticles, LiveChunks, article_ids
+from index.tables import ArticleFile, ChunkRows, LiveArticles, LiveChunks, article_ids, write_content_hashes
 from index.text import content_terms
 from index.timing import Laps
 from index.vectors import (MILVUS, VectorStoreError, MilvusVectors, VectorStoreConfig, chunk_key, drop_articles,
@@ -182,7 +183,7 @@ class StoredIndex:
     def article_hashes(self) -> dict[str, str]:
         """Content hash -> article id of every live article (hashed once per index, then carried on)."""
         if self._hashes is None:
-            self._hashes = {a.hash: a.id for a in self.articles.values()}
+            self._hashes = self.articles.hashes()
         return self._hashes
 
 
@@ -558,11 +559,18 @@ def _compact(segments: Segments, params: IndexParams) -> Segments:
 
 
 def _removed_chunks(index: StoredIndex, removed: set[str]) -> dict[str, tuple[list[Chunk], np.ndarray]]:
+    """The chunks and vectors of the live articles ``removed``, by content hash. Found through the
+    segments' row tables: making every chunk would read every article's text."""
     positions: dict[str, list[int]] = {}
+    segments = index.segments
     if removed:
-        for position, chunk in enumerate(index.chunks):
-            if chunk.article_id in removed:
-                positions.setdefault(chunk.article_id, []).append(position)
+        main, delta = segments.main, segments.delta
+        # The article (numbered over main, then delta) of each live position.
+        row_article = np.concatenate([main.row_article[segments.main_alive()], delta.row_article + len(main.articles)])
+        ids = article_ids(main.articles) + article_ids(delta.articles)
+        wanted = [i for i, article_id in enumerate(ids) if article_id in removed]
+        for position in np.flatnonzero(np.isin(row_article, wanted)).tolist():
+            positions.setdefault(index.chunks[position].article_id, []).append(position)
     return {index.articles[article_id].hash: ([index.chunks[p] for p in found], index.vectors.reconstruct_batch(found))
             for article_id, found in positions.items()}
 
@@ -768,6 +776,7 @@ def _write_segment(folder: Path, segment: Segment) -> None:
             offsets.append(offsets[-1] + len(line))
     np.save(folder / "article_offsets.npy", np.asarray(offsets, dtype=np.int64))
     (folder / "article_ids.json").write_bytes(orjson.dumps(article_ids(segment.articles)))
+    write_content_hashes(folder, segment.articles)
     rows = np.array([(int(i), c.start, c.end) for c, i in zip(segment.chunks, segment.row_article)],
                     dtype=np.int64).reshape(-1, 3)
     np.save(folder / "chunks.npy", rows)

@@ -15,8 +15,11 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from index.arrays import load_array
 from index.articles import Article
 from index.chunking import Chunk
+
+HASHES = "article_hashes.npy"
 
 # Articles kept parsed: a question reads the articles of its few dozen hits, a page of the
 # article list fifty; older ones are parsed again from the file if asked for.
@@ -43,6 +46,15 @@ class ArticleFile(Sequence):
         offsets = np.concatenate([[0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")) + 1])
         return cls(path, offsets, [orjson.loads(data[a:b])["id"] for a, b in zip(offsets[:-1], offsets[1:])])
 
+    def content_hashes(self) -> list[str]:
+        """Each article's content hash: stored beside the file (sha256 digests), else hashed from the
+        texts (a file written without them)."""
+        stored = self.path.with_name(HASHES)
+        if not stored.exists():
+            return [article.hash for article in self]
+        text = load_array(stored).tobytes().hex()
+        return [text[i:i + 64] for i in range(0, len(text), 64)]
+
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -66,6 +78,12 @@ class ArticleFile(Sequence):
 def article_ids(articles: Sequence[Article]) -> list[str]:
     """The ids of a segment's articles, without parsing the records of an ArticleFile."""
     return articles.ids if isinstance(articles, ArticleFile) else [a.id for a in articles]
+
+
+def write_content_hashes(folder: Path, articles: Sequence[Article]) -> None:
+    """The articles' sha256 digests beside their file, 32 bytes each, for ``content_hashes``."""
+    digests = b"".join(bytes.fromhex(a.hash) for a in articles)
+    np.save(folder / HASHES, np.frombuffer(digests, dtype=np.uint8).reshape(-1, 32))
 
 
 class ChunkRows(Sequence):
@@ -136,3 +154,12 @@ class LiveArticles(Mapping):
 
     def __len__(self) -> int:
         return len(self._number) + sum(1 for i in self._delta if i not in self._number)
+
+    def hashes(self) -> dict[str, str]:
+        """Content hash -> id of every live article; the main segment's hashes are read from disk
+        where stored (hashing 560 MB of text took 11 s at 1M chunks)."""
+        main = self.main.content_hashes() if isinstance(self.main, ArticleFile) else [a.hash for a in self.main]
+        ids = article_ids(self.main)
+        found = {main[i]: ids[i] for i in self._number.values() if ids[i] not in self._delta}
+        found.update((a.hash, a.id) for a in self._delta.values())
+        return found

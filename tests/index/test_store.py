@@ -79,6 +79,7 @@ def test_an_opened_index_maps_its_files_and_reads_texts_on_demand(tmp_path, embe
     assert len(index.articles) == 30 and "a17.txt" in index.articles and "a30.txt" not in index.articles
     assert index.articles["a17.txt"].text == texts[17]
     assert [c.text for c in index.chunks] == texts and index.chunks[-1].article_id == "a29.txt"
+    assert index.article_hashes() == {a.hash: a.id for a in articles(*texts)}  # stored, not re-hashed
     query = embedder.encode(["Story number 17 about topic 3."])[0]
     _, ids = index.vectors.search(query[None, :], 1)
     assert index.chunks[ids[0][0]].article_id == "a17.txt"
@@ -97,7 +98,7 @@ def test_a_segment_written_before_the_offset_files_still_loads(tmp_path, embedde
     chunks_json = gen / "chunks.json"
     chunks_json.write_text(json.dumps(np.load(gen / "chunks.npy").tolist()))
     manifest = json.loads((gen / "manifest.json").read_text())
-    for name in ("chunks.npy", "article_ids.json", "article_offsets.npy"):
+    for name in ("chunks.npy", "article_ids.json", "article_offsets.npy", "article_hashes.npy"):
         (gen / name).unlink()
         del manifest["files"][name]
     manifest["files"]["chunks.json"] = {"size": chunks_json.stat().st_size,
@@ -108,3 +109,4 @@ def test_a_segment_written_before_the_offset_files_still_loads(tmp_path, embedde
     assert [(c.article_id, c.start, c.end, c.text) for c in old.chunks] == \
         [(c.article_id, c.start, c.end, c.text) for c in fresh.chunks]
     assert {i: a.text for i, a in old.articles.items()} == {i: a.text for i, a in fresh.articles.items()}
+    assert old.article_hashes() == fresh.article_hashes() == {a.hash: a.id for a in fresh.articles.values()}
