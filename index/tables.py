@@ -36,7 +36,7 @@ class ArticleFile(Sequence):
         self.path = path
         self.ids = ids
         self._offsets = offsets
-        self._handle = open(path, "rb")  # closed with this object; generations are never rewritten
+        self._handle = open(path, "rb")  # closed when collected; a generation's files never change
         self._cached = lru_cache(maxsize=ARTICLE_CACHE)(self._parse)
 
     @classmethod
@@ -68,11 +68,6 @@ class ArticleFile(Sequence):
     def _parse(self, i: int) -> Article:
         start, end = int(self._offsets[i]), int(self._offsets[i + 1])
         return Article(**orjson.loads(os.pread(self._handle.fileno(), end - start, start)))
-
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
-        if handle is not None:
-            handle.close()
 
 
 def article_ids(articles: Sequence[Article]) -> list[str]:
