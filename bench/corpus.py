@@ -24,21 +24,21 @@ from index.chunking import count_tokens
 
 CORPUS_VERSION = 1
 RECORDS_PER_FILE = 2_000
-SIZE_NAMES = {"1k": 1_000, "10k": 10_000, "100k": 100_000}
+SIZE_NAMES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 _DIGIT = re.compile(r"\d")
 VARIANT_LINE = re.compile(r"\n\n\(Variant \d+ of [^\n]*\.\)$")
 
 
 def parse_sizes(text: str) -> list[tuple[str, int]]:
-    """``"1k,10k"`` → [("1k", 1000), ("10k", 10000)]; plain numbers and ``25k`` work too."""
+    """``"1k,10k"`` → [("1k", 1000), ("10k", 10000)]; plain numbers, ``25k`` and ``1m`` work too."""
     sizes = []
     for part in (p.strip().lower() for p in text.split(",")):
         if not part:
             continue
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)(k?)", part)
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)([km]?)", part)
         if not match:
-            raise ValueError(f"size {part!r} is not a number of chunks such as 1k, 10k or 2500")
-        value = int(float(match.group(1)) * (1000 if match.group(2) else 1))
+            raise ValueError(f"size {part!r} is not a number of chunks such as 1k, 10k, 1m or 2500")
+        value = int(float(match.group(1)) * {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)])
         if value < 1:
             raise ValueError(f"size {part!r} must be at least one chunk")
         sizes.append((part, value))

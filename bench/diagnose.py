@@ -97,9 +97,9 @@ def part_hnsw(args: dict) -> dict:
     exact_sims, exact_ids = exact.search(queries, 10)
     hnsw = live if isinstance(live, faiss.IndexHNSWFlat) else None
     if hnsw is None:
-        from index.store import make_faiss_index
+        from index.store import HNSW, make_faiss_index
 
-        hnsw = make_faiss_index(vectors_all, hnsw_threshold=0)
+        hnsw = make_faiss_index(vectors_all, HNSW)
     faiss.omp_set_num_threads(1)
     sweep = {}
     for ef in args.get("ef", [64, 128, 256, 512, 1024]):

@@ -1,6 +1,6 @@
 """Vectors of an index in two segments, addressed by live chunk position as one FAISS index would be.
 
-The main segment is the FAISS index a full build or a fold wrote (flat or HNSW); rows of removed
+The main segment is the FAISS index a full build or a fold wrote (flat, HNSW or IVF); rows of removed
 articles stay in it, marked dead, and a FAISS ID selector skips them inside the search. The delta
 segment holds the vectors of articles added since, searched exactly. Live positions number the
 main segment's live rows first, then the delta's rows.
@@ -28,10 +28,15 @@ class SegmentedVectors:
             # The bitmap must outlive the selector that points into it.
             self._bitmap = np.packbits(main_positions >= 0, bitorder="little")
             self._selector = faiss.IDSelectorBitmap(main.ntotal, faiss.swig_ptr(self._bitmap))
-            hnsw = getattr(main, "hnsw", None)
-            self._params = faiss.SearchParametersHNSW() if hnsw is not None else faiss.SearchParameters()
-            if hnsw is not None:
-                self._params.efSearch = hnsw.efSearch  # parameters replace the index's own setting
+            # Search parameters replace the index's own settings, so those are carried over.
+            if hasattr(main, "hnsw"):
+                self._params = faiss.SearchParametersHNSW()
+                self._params.efSearch = main.hnsw.efSearch
+            elif hasattr(main, "invlists"):
+                self._params = faiss.SearchParametersIVF()
+                self._params.nprobe = main.nprobe
+            else:
+                self._params = faiss.SearchParameters()
             self._params.sel = self._selector
 
     @property

@@ -6,9 +6,12 @@ Layout of an index directory::
     gen-<id>/          one complete, immutable generation
         manifest.json  settings, counts, sizes and sha256 of every other file
         articles.jsonl the exact article texts the offsets refer to         \
-        chunks.json    [article index, start, end] per vector row           | the main segment
+        article_ids.json, article_offsets.npy, article_hashes.npy  each     |
+                       article's id, byte offset in articles.jsonl (texts   | the main segment
+                       are read on demand) and content hash                 |
+        chunks.npy     [article index, start, end] per vector row           |
         faiss.index    written by llama-index's FaissVectorStore (absent     |
-                       where vectors live in Milvus)                        |
+                       where vectors live in Milvus); memory-mapped on load |
         bm25/          term frequencies of stemmed content words (lexical)  /
         delta/         the same for articles added since the main segment was written
                        (vectors.npy instead of faiss.index); absent when there are none
@@ -36,27 +39,33 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import orjson
 
+from index.arrays import load_array
 from index.articles import Article
 from index.chunking import Chunk, chunk_article
 from index.embedding import Embedder
 from index.lexical import Lexical, Postings
 from index.segments import SegmentedVectors
 from index.sources import Snapshot, SourceFile
+from index.tables import ArticleFile, ChunkRows, LiveArticles, LiveChunks, article_ids, write_content_hashes
 from index.text import content_terms
 from index.timing import Laps
 from index.vectors import (MILVUS, VectorStoreError, MilvusVectors, VectorStoreConfig, chunk_key, drop_articles,
                            drop_other_collections, new_collection_name, open_milvus, write_milvus)
 
-FORMAT_VERSION = 2  # 2: segments (main, delta, dead list) and term-frequency BM25 tables
+# 2: segments (main, delta, dead list) and term-frequency BM25 tables. Article ids and offsets and
+# chunks.npy came later in the same format: a segment written before has chunks.json instead and is
+# read whole (it may live on, hard-linked, in later generations until the next full write).
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 SOURCES = "sources.json"
 DEAD = "dead.json"
 DELTA = "delta"
+FLAT, HNSW, IVF = "flat", "hnsw", "ivf"  # FAISS index types of the main segment, by size
 CONFIRMED = ".sources-confirmed"  # files found unchanged since, by hash; not part of the manifest
 VERIFIED = ".verified"  # stat of each file when its checksum last matched; not part of the manifest
 
@@ -82,6 +91,8 @@ class IndexParams:
     delta_max_chunks: int
     # Share of the main segment's rows that may be dead before it is rebuilt without them.
     compact_dead_share: float
+    # Rows from which the main segment is an inverted-file index instead of HNSW (at least 1).
+    ivf_threshold: int
 
     def identity(self, index_dir: Path) -> dict:
         """Everything a stored vector depends on: a generation may reuse vectors only where it matches."""
@@ -92,7 +103,9 @@ class IndexParams:
         return manifest.get("format") == FORMAT_VERSION and manifest.get("params", {}) == self.identity(index_dir)
 
     def index_type(self, rows: int) -> str:
-        return "hnsw" if rows >= self.hnsw_threshold else "flat"
+        if rows >= self.ivf_threshold:
+            return IVF
+        return HNSW if rows >= self.hnsw_threshold else FLAT
 
 
 @dataclass
@@ -117,10 +130,11 @@ class BuildReport:
 
 @dataclass
 class Segment:
-    """Articles and their chunks, one chunk per row of the segment's vector and BM25 tables."""
+    """Articles and their chunks, one chunk per row of the segment's vector and BM25 tables (lists,
+    or where the segment was read from disk, an ArticleFile and ChunkRows over it)."""
 
-    articles: list[Article]
-    chunks: list[Chunk]
+    articles: Sequence[Article]
+    chunks: Sequence[Chunk]
     row_article: np.ndarray  # index into ``articles`` of each row's article
     postings: Postings
     vectors: object  # main: a faiss index (None where vectors live in Milvus); delta: an array
@@ -154,8 +168,8 @@ class StoredIndex:
 
     path: Path
     manifest: dict
-    articles: dict[str, Article]
-    chunks: list[Chunk]  # live chunks, by position (the ids vector and BM25 searches return)
+    articles: Mapping[str, Article]  # live articles by id, texts read on demand
+    chunks: Sequence[Chunk]  # live chunks, by position (the ids vector and BM25 searches return)
     vectors: object  # SegmentedVectors, or MilvusVectors offering the same calls
     bm25: Lexical | None
     sources: Snapshot | None  # None for a generation written before snapshots were kept
@@ -169,7 +183,7 @@ class StoredIndex:
     def article_hashes(self) -> dict[str, str]:
         """Content hash -> article id of every live article (hashed once per index, then carried on)."""
         if self._hashes is None:
-            self._hashes = {a.hash: a.id for a in self.articles.values()}
+            self._hashes = self.articles.hashes()
         return self._hashes
 
 
@@ -295,22 +309,13 @@ def _write_verified(gen: Path, stats: dict) -> None:
 
 
 def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredIndex:
-    import faiss
-
     stored = manifest.get("vectors", {})
     milvus = stored.get("kind") == MILVUS
-    if milvus:
-        main_vectors = None
-    else:
-        # The file FaissVectorStore.persist wrote is a plain faiss index; reading it directly keeps
-        # llama-index (over a second of imports) off the query path.
-        main_vectors = faiss.read_index(str(gen / "faiss.index"))
-        if hasattr(main_vectors, "hnsw"):  # indexes written with an older, lower setting
-            main_vectors.hnsw.efSearch = max(main_vectors.hnsw.efSearch, HNSW_EF_SEARCH)
+    main_vectors = None if milvus else read_faiss(gen / "faiss.index", manifest.get("index_type"), mapped=True)
     main = _read_segment(gen, main_vectors)
     dim = main_vectors.d if main_vectors is not None else stored.get("dim", 0)
     if (gen / DELTA).is_dir():
-        delta = _read_segment(gen / DELTA, np.load(gen / DELTA / "vectors.npy", allow_pickle=False))
+        delta = _read_segment(gen / DELTA, load_array(gen / DELTA / "vectors.npy"))
     else:
         delta = _empty_segment(dim)
     dead = frozenset(orjson.loads((gen / DEAD).read_bytes())) if (gen / DEAD).exists() else frozenset()
@@ -325,16 +330,17 @@ def _read_generation(gen: Path, manifest: dict, vector_token: str) -> StoredInde
 
 
 def _read_segment(folder: Path, vectors) -> Segment:
-    # orjson: the stdlib parser took 0.45 s for 9k articles, most of a cold start.
-    with open(folder / "articles.jsonl", "rb") as handle:
-        articles = [Article(**orjson.loads(line)) for line in handle]
-    rows = orjson.loads((folder / "chunks.json").read_bytes())
-    chunks = []
-    for article_index, start, end in rows:
-        article = articles[article_index]
-        chunks.append(Chunk(article.id, start, end, article.text[start:end]))
-    row_article = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    return Segment(articles, chunks, row_article, Postings.load(folder / "bm25"), vectors)
+    if (folder / "chunks.npy").exists():
+        # Texts stay in the file until asked for: parsing them all took 1 s of a cold start at 100k chunks.
+        articles = ArticleFile(folder / "articles.jsonl", load_array(folder / "article_offsets.npy"),
+                               orjson.loads((folder / "article_ids.json").read_bytes()))
+        rows = load_array(folder / "chunks.npy", mapped=True)
+    else:  # written before the offsets were kept
+        articles = ArticleFile.scan(folder / "articles.jsonl")
+        rows = np.array(orjson.loads((folder / "chunks.json").read_bytes()), dtype=np.int64).reshape(-1, 3)
+    if rows.ndim != 2 or rows.shape[1] != 3 or (len(rows) and not 0 <= rows[:, 0].min() <= rows[:, 0].max() < len(articles)):
+        raise ValueError(f"chunk table in {folder} does not fit its articles")
+    return Segment(articles, ChunkRows(articles, rows), np.array(rows[:, 0]), Postings.load(folder / "bm25"), vectors)
 
 
 def _empty_segment(dim: int) -> Segment:
@@ -349,13 +355,11 @@ def _assemble(path: Path, manifest: dict, segments: Segments, sources: Snapshot 
     live_main = int(alive.sum())
     main_positions = np.where(alive, np.cumsum(alive) - 1, -1)
     delta_positions = np.arange(len(delta.chunks), dtype=np.int64) + live_main
-    chunks = [c for c, keep in zip(main.chunks, alive.tolist()) if keep] if live_main < len(alive) else list(main.chunks)
-    chunks.extend(delta.chunks)
-    articles = {a.id: a for i, a in enumerate(main.articles) if i not in segments.dead}
-    articles.update((a.id, a) for a in delta.articles)
+    chunks = LiveChunks(main.chunks, np.flatnonzero(alive), delta.chunks)
+    articles = LiveArticles(main.articles, segments.dead, delta.articles)
     if vectors is None:
         vectors = SegmentedVectors(main.vectors, main_positions, delta.vectors)
-    bm25 = Lexical([(main.postings, main_positions), (delta.postings, delta_positions)], len(chunks)) if chunks else None
+    bm25 = Lexical([(main.postings, main_positions), (delta.postings, delta_positions)], len(chunks)) if len(chunks) else None
     return StoredIndex(path, manifest, articles, chunks, vectors, bm25, sources, segments, hashes)
 
 
@@ -406,7 +410,7 @@ def build(
             drop_other_collections(store, index_dir, keep=location["collection"])
         else:
             matrix = np.concatenate([v for v in vectors if v is not None and len(v)] or [np.zeros((0, dim), np.float32)])
-            main = Segment.of(articles, chunks, make_faiss_index(matrix, params.hnsw_threshold))
+            main = Segment.of(articles, chunks, make_faiss_index(matrix, params.index_type(len(matrix))))
             _write_generation(index_dir, Segments(main, _empty_segment(dim)), params, sources)
         laps.lap("write")
     report.seconds = time.perf_counter() - started
@@ -468,7 +472,7 @@ def append(
         segments = previous.segments
         main, delta = segments.main, segments.delta
         hashes = dict(previous.article_hashes())
-        main_number = {a.id: i for i, a in enumerate(main.articles) if i not in segments.dead}
+        main_number = {article_id: i for i, article_id in enumerate(article_ids(main.articles)) if i not in segments.dead}
         dead = set(segments.dead) | {main_number[i] for i in removed if i in main_number}
         # Texts that were indexed before (a record moved, a file rewritten with the same records)
         # keep their chunks and vectors.
@@ -492,7 +496,7 @@ def append(
         updated = Segments(main, new_delta, frozenset(dead))
         mode = _mode(updated, params)
         if mode == "fold":
-            updated = _fold(updated)
+            updated = _fold(updated, previous.path / "faiss.index")
         elif mode == "compact":
             updated = _compact(updated, params)
         laps.lap("segments")
@@ -520,20 +524,21 @@ def _mode(segments: Segments, params: IndexParams) -> str:
 
 
 def _faiss_type(index) -> str:
-    return "hnsw" if hasattr(index, "hnsw") else "flat"
+    if hasattr(index, "hnsw"):
+        return HNSW
+    return IVF if hasattr(index, "invlists") else FLAT
 
 
-def _fold(segments: Segments) -> Segments:
-    """The delta added to (a copy of) the main segment: FAISS ``add``, so an HNSW graph is extended,
-    not rebuilt; dead rows stay dead."""
-    import faiss
-
+def _fold(segments: Segments, main_file: Path) -> Segments:
+    """The delta added to a copy of the main segment read from ``main_file``: FAISS ``add``, so an
+    HNSW graph is extended and an inverted file takes the rows into its lists (no retraining), not
+    rebuilt; dead rows stay dead. The live index is memory-mapped, and a mapped index cannot grow."""
     main, delta = segments.main, segments.delta
-    vectors = faiss.clone_index(main.vectors)
+    vectors = read_faiss(main_file, _faiss_type(main.vectors), mapped=False)
     if len(delta.vectors):
         vectors.add(delta.vectors)
     offset = len(main.articles)
-    folded = Segment(main.articles + delta.articles, main.chunks + delta.chunks,
+    folded = Segment([*main.articles, *delta.articles], [*main.chunks, *delta.chunks],
                      np.concatenate([main.row_article, delta.row_article + offset]),
                      main.postings.concat(delta.postings), vectors)
     return Segments(folded, _empty_segment(main.vectors.d), segments.dead)
@@ -546,19 +551,26 @@ def _compact(segments: Segments, params: IndexParams) -> Segments:
     rows = np.flatnonzero(alive)
     matrix = np.concatenate([main.vectors.reconstruct_batch(rows) if len(rows) else np.zeros((0, main.vectors.d), np.float32),
                              delta.vectors])
-    articles = [a for i, a in enumerate(main.articles) if i not in segments.dead] + delta.articles
-    chunks = [main.chunks[i] for i in rows] + delta.chunks
+    articles = [a for i, a in enumerate(main.articles) if i not in segments.dead] + list(delta.articles)
+    chunks = [main.chunks[i] for i in rows] + list(delta.chunks)
     postings = main.postings.take(rows).concat(delta.postings)
-    compacted = Segment.of(articles, chunks, make_faiss_index(matrix, params.hnsw_threshold), postings)
+    compacted = Segment.of(articles, chunks, make_faiss_index(matrix, params.index_type(len(matrix))), postings)
     return Segments(compacted, _empty_segment(main.vectors.d))
 
 
 def _removed_chunks(index: StoredIndex, removed: set[str]) -> dict[str, tuple[list[Chunk], np.ndarray]]:
+    """The chunks and vectors of the live articles ``removed``, by content hash. Found through the
+    segments' row tables: making every chunk would read every article's text."""
     positions: dict[str, list[int]] = {}
+    segments = index.segments
     if removed:
-        for position, chunk in enumerate(index.chunks):
-            if chunk.article_id in removed:
-                positions.setdefault(chunk.article_id, []).append(position)
+        main, delta = segments.main, segments.delta
+        # The article (numbered over main, then delta) of each live position.
+        row_article = np.concatenate([main.row_article[segments.main_alive()], delta.row_article + len(main.articles)])
+        ids = article_ids(main.articles) + article_ids(delta.articles)
+        wanted = [i for i, article_id in enumerate(ids) if article_id in removed]
+        for position in np.flatnonzero(np.isin(row_article, wanted)).tolist():
+            positions.setdefault(index.chunks[position].article_id, []).append(position)
     return {index.articles[article_id].hash: ([index.chunks[p] for p in found], index.vectors.reconstruct_batch(found))
             for article_id, found in positions.items()}
 
@@ -609,21 +621,75 @@ def _write_milvus_rows(index_dir: Path, params: IndexParams, token: str, previou
 
 # 128 gave recall@10 0.95 against exact search at 100k chunks, 1024 gives 0.98 for about 2 ms a query.
 HNSW_EF_SEARCH = 1024
+# Inverted lists per square root of the row count (1,000 lists at 1M rows): fewer lists make each
+# probe scan more rows, more lists make k-means training (2 cores) and the coarse search slower.
+IVF_LISTS_PER_SQRT_ROW = 1.0
+# k-means trains on this many rows per list (faiss wants at least 39), not on all of them: at 1M
+# rows that is 64k rows and seconds, not minutes, of training.
+IVF_TRAIN_ROWS_PER_LIST = 64
+# Lists probed per query (bench/million.py): recall@10 against exact search >= 0.95 at 1M chunks.
+IVF_NPROBE = 32
 
 
-def make_faiss_index(vectors: np.ndarray, hnsw_threshold: int):
-    """Exact inner-product search below the threshold, HNSW above it (recall checked in bench/)."""
+def make_faiss_index(vectors: np.ndarray, kind: str):
+    """Exact inner-product search (flat), HNSW, or an inverted file of exact vectors (ivf), as
+    ``IndexParams.index_type`` chooses by size (recall checked in bench/)."""
     import faiss
 
     dim = vectors.shape[1]
-    if len(vectors) >= hnsw_threshold:
+    if kind == IVF:
+        index = _trained_ivf(vectors)
+    elif kind == HNSW:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = HNSW_EF_SEARCH
     else:
         index = faiss.IndexFlatIP(dim)
+    _set_search_parameters(index)
     if len(vectors):
         index.add(vectors)
+    return index
+
+
+def _trained_ivf(vectors: np.ndarray):
+    import faiss
+
+    rows, dim = vectors.shape
+    lists = max(1, min(rows, round(IVF_LISTS_PER_SQRT_ROW * rows ** 0.5)))
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFFlat(quantizer, dim, lists, faiss.METRIC_INNER_PRODUCT)
+    index.own_fields = True
+    quantizer.this.disown()  # the index frees its quantizer
+    sample = min(rows, IVF_TRAIN_ROWS_PER_LIST * lists)
+    # A fixed sample: the same vectors give the same index.
+    index.train(vectors[np.sort(np.random.default_rng(0).choice(rows, sample, replace=False))])
+    # Rows are reconstructed by number (compaction, reuse by content hash): keep a row -> entry map.
+    index.set_direct_map_type(faiss.DirectMap.Array)
+    return index
+
+
+def _set_search_parameters(index) -> None:
+    """This version's search settings, also on indexes written with older, lower ones."""
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = max(index.hnsw.efSearch, HNSW_EF_SEARCH)
+    elif hasattr(index, "invlists"):
+        index.nprobe = IVF_NPROBE
+
+
+def read_faiss(path: Path, kind: str | None, mapped: bool):
+    """A main segment's FAISS file; ``mapped``: memory-mapped read-only (pages are read as searches
+    touch them and shared with other processes, so a large index costs no start-up read and little
+    memory), else read into memory where it may grow (a fold). ``kind`` is the manifest's index type."""
+    import faiss
+
+    # The file FaissVectorStore.persist wrote is a plain faiss index; reading it directly keeps
+    # llama-index (over a second of imports) off the query path. FAISS maps inverted lists with
+    # IO_FLAG_MMAP (read-only, or it would open the file for writing) and flat or HNSW vectors with
+    # IO_FLAG_MMAP_IFC; the two cannot be combined.
+    flags = 0
+    if mapped:
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if kind == IVF else faiss.IO_FLAG_MMAP_IFC
+    index = faiss.read_index(str(path), flags)
+    _set_search_parameters(index)
     return index
 
 
@@ -702,11 +768,18 @@ def _write_generation(index_dir: Path, segments: Segments, params: IndexParams, 
 
 def _write_segment(folder: Path, segment: Segment) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "articles.jsonl", "w", encoding="utf-8") as handle:
+    offsets = [0]
+    with open(folder / "articles.jsonl", "wb") as handle:
         for article in segment.articles:
-            handle.write(json.dumps(article.to_dict(), ensure_ascii=False) + "\n")
-    rows = [[int(i), c.start, c.end] for c, i in zip(segment.chunks, segment.row_article)]
-    (folder / "chunks.json").write_bytes(orjson.dumps(rows))
+            line = (json.dumps(article.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+            handle.write(line)
+            offsets.append(offsets[-1] + len(line))
+    np.save(folder / "article_offsets.npy", np.asarray(offsets, dtype=np.int64))
+    (folder / "article_ids.json").write_bytes(orjson.dumps(article_ids(segment.articles)))
+    write_content_hashes(folder, segment.articles)
+    rows = np.array([(int(i), c.start, c.end) for c, i in zip(segment.chunks, segment.row_article)],
+                    dtype=np.int64).reshape(-1, 3)
+    np.save(folder / "chunks.npy", rows)
     segment.postings.save(folder / "bm25")
 
 

@@ -113,6 +113,11 @@ class Settings(Validated):
     chunk_size: int = setting(160, min=16, max=8192)
     chunk_overlap: int = setting(32, min=0, max=4096)
     hnsw_threshold: int = setting(50_000, min=0)
+    # From this many chunks FAISS uses an inverted file of exact vectors (IVF, probing IVF_NPROBE
+    # lists, index/store.py) instead of HNSW: it trains and fills in a fraction of HNSW's build time
+    # on 2 cores and is searched from a memory-mapped file, where HNSW's graph is read into memory
+    # (bench/RESULTS.md, run 4).
+    ivf_threshold: int = setting(500_000, min=1)
     # Adding, changing or removing articles writes only a small second segment (vectors searched
     # exactly, BM25 merged at query time) and a list of removed rows. Past this many chunks the
     # segment is folded into the main index (FAISS add, a rewrite of the main files: about a second
@@ -199,7 +204,7 @@ class Settings(Validated):
 
         vectors = VectorStoreConfig(self.vector_store, self.vector_store_uri, self.vector_store_token or "")
         return IndexParams(model_path, self.chunk_size, self.chunk_overlap, self.hnsw_threshold, vectors,
-                           self.index_delta_max_chunks, self.index_compact_dead_share)
+                           self.index_delta_max_chunks, self.index_compact_dead_share, self.ivf_threshold)
 
     def embedder_config(self):
         """What index/ needs to build an Embedder, taken from these settings."""

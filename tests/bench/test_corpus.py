@@ -12,12 +12,12 @@ from index.ingest import load_directory
 from tests.conftest import DEFAULTS
 
 
-def test_parse_sizes_accepts_k_suffix_and_plain_numbers():
+def test_parse_sizes_accepts_k_and_m_suffixes_and_plain_numbers():
     assert parse_sizes("1k, 10k,2500") == [("1k", 1000), ("10k", 10000), ("2500", 2500)]
-    assert parse_sizes("0.5k") == [("0.5k", 500)]
+    assert parse_sizes("0.5k,1m") == [("0.5k", 500), ("1m", 1_000_000)]
 
 
-@pytest.mark.parametrize("bad", ["", "ten", "1m", "0"])
+@pytest.mark.parametrize("bad", ["", "ten", "1g", "0", "1km"])
 def test_parse_sizes_rejects_nonsense(bad):
     with pytest.raises(ValueError):
         parse_sizes(bad)

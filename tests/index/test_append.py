@@ -56,11 +56,16 @@ def _segments(assistant: Assistant) -> dict:
     return assistant.index.manifest["segments"]
 
 
-@pytest.mark.parametrize("hnsw_threshold", [50_000, 10], ids=["flat", "hnsw"])
-def test_added_changed_and_removed_articles_retrieve_like_a_full_build(tmp_path, hnsw_threshold):
+# Thresholds low enough for a real HNSW graph or inverted file over these few dozen chunks (the
+# inverted file then has fewer lists than it probes, so it searches exactly, like a full build).
+KINDS = {"flat": {}, "hnsw": {"hnsw_threshold": 10}, "ivf": {"ivf_threshold": 10}}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_added_changed_and_removed_articles_retrieve_like_a_full_build(tmp_path, kind):
     corpus = _corpus(tmp_path)
-    assistant = Assistant.from_directory(settings=Settings(corpus_dir=corpus, hnsw_threshold=hnsw_threshold))
-    assert assistant.index.manifest["index_type"] == ("hnsw" if hnsw_threshold == 10 else "flat")
+    assistant = Assistant.from_directory(settings=Settings(corpus_dir=corpus, **KINDS[kind]))
+    assert assistant.index.manifest["index_type"] == kind
     before = current_generation(assistant.settings.resolved_index_dir)
     main_inode = (before / "faiss.index").stat().st_ino
     rng = random.Random(11)
@@ -87,10 +92,12 @@ def test_added_changed_and_removed_articles_retrieve_like_a_full_build(tmp_path,
     _assert_same_as_full_build(assistant, tmp_path)
 
 
-def test_the_delta_folds_and_dead_rows_are_compacted_at_the_settings_thresholds(tmp_path):
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_the_delta_folds_and_dead_rows_are_compacted_at_the_settings_thresholds(tmp_path, kind):
     corpus = _corpus(tmp_path, n=10)
-    settings = Settings(corpus_dir=corpus, index_delta_max_chunks=3, index_compact_dead_share=0.25)
+    settings = Settings(corpus_dir=corpus, index_delta_max_chunks=3, index_compact_dead_share=0.25, **KINDS[kind])
     assistant = Assistant.from_directory(settings=settings)
+    assert assistant.index.manifest["index_type"] == kind
     main_rows = _segments(assistant)["main_rows"]
     rng = random.Random(5)
     (corpus / "fresh0.txt").write_text(generated_article(rng, "Fresh0"), encoding="utf-8")
@@ -111,6 +118,7 @@ def test_the_delta_folds_and_dead_rows_are_compacted_at_the_settings_thresholds(
     compacted = _segments(assistant)
     assert compacted["dead_rows"] == 0 and compacted["delta_rows"] == 0
     assert compacted["main_rows"] == assistant.index.size
+    assert assistant.index.manifest["index_type"] == kind
     _assert_same_as_full_build(assistant, tmp_path)
 
 

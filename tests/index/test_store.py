@@ -1,4 +1,6 @@
 """Incremental indexing with the real model: only new or changed text is embedded."""
+from pathlib import Path
+
 import pytest
 
 from index.store import build, load
@@ -62,3 +64,49 @@ def test_a_same_size_change_after_a_verified_open_is_still_caught(tmp_path, embe
         handle.write(data)
     with pytest.raises(IndexCorrupt, match="corrupted"):
         load(tmp_path)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_an_opened_index_maps_its_files_and_reads_texts_on_demand(tmp_path, embedder, kind):
+    texts = [f"Story number {i} about topic {i % 7}." for i in range(30)]
+    thresholds = {"flat": {}, "hnsw": {"hnsw_threshold": 20}, "ivf": {"ivf_threshold": 20}}[kind]
+    build(articles(*texts), tmp_path, embedder, params(embedder, **thresholds))
+    index = load(tmp_path)
+    assert index.manifest["index_type"] == kind
+    mapped = Path("/proc/self/maps").read_text()
+    # The vectors and the BM25 tables are memory-mapped, not read into memory at start-up.
+    assert str(index.path / "faiss.index") in mapped and str(index.path / "bm25" / "rows.npy") in mapped
+    assert len(index.articles) == 30 and "a17.txt" in index.articles and "a30.txt" not in index.articles
+    assert index.articles["a17.txt"].text == texts[17]
+    assert [c.text for c in index.chunks] == texts and index.chunks[-1].article_id == "a29.txt"
+    assert index.article_hashes() == {a.hash: a.id for a in articles(*texts)}  # stored, not re-hashed
+    query = embedder.encode(["Story number 17 about topic 3."])[0]
+    _, ids = index.vectors.search(query[None, :], 1)
+    assert index.chunks[ids[0][0]].article_id == "a17.txt"
+
+
+def test_a_segment_written_before_the_offset_files_still_loads(tmp_path, embedder):
+    import hashlib
+    import json
+
+    import numpy as np
+
+    build(articles("Alpha one. Alpha two.", "Beta story here.", "Gamma news."), tmp_path, embedder, params(embedder))
+    fresh = load(tmp_path)
+    gen = fresh.path
+    # The layout of earlier versions: chunk offsets as JSON, no article ids or offsets.
+    chunks_json = gen / "chunks.json"
+    chunks_json.write_text(json.dumps(np.load(gen / "chunks.npy").tolist()))
+    manifest = json.loads((gen / "manifest.json").read_text())
+    for name in ("chunks.npy", "article_ids.json", "article_offsets.npy", "article_hashes.npy"):
+        (gen / name).unlink()
+        del manifest["files"][name]
+    manifest["files"]["chunks.json"] = {"size": chunks_json.stat().st_size,
+                                        "sha256": hashlib.sha256(chunks_json.read_bytes()).hexdigest()}
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    (gen / ".verified").unlink()
+    old = load(tmp_path)
+    assert [(c.article_id, c.start, c.end, c.text) for c in old.chunks] == \
+        [(c.article_id, c.start, c.end, c.text) for c in fresh.chunks]
+    assert {i: a.text for i, a in old.articles.items()} == {i: a.text for i, a in fresh.articles.items()}
+    assert old.article_hashes() == fresh.article_hashes() == {a.hash: a.id for a in fresh.articles.values()}

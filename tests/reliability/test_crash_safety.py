@@ -155,7 +155,7 @@ def _flip_byte(path: Path) -> None:
 
 DAMAGE = {
     "truncated-faiss": lambda gen: _truncate(gen / "faiss.index"),
-    "flipped-byte-in-chunks": lambda gen: _flip_byte(gen / "chunks.json"),
+    "flipped-byte-in-chunks": lambda gen: _flip_byte(gen / "chunks.npy"),
     "truncated-articles": lambda gen: _truncate(gen / "articles.jsonl"),
     "missing-bm25-file": lambda gen: next(p for p in (gen / "bm25").iterdir() if p.is_file()).unlink(),
     "garbage-manifest": lambda gen: (gen / "manifest.json").write_text("{not json"),
