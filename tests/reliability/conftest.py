@@ -72,9 +72,15 @@ def page_quotes(reply_html: str) -> list[tuple[str, int, int, str]]:
     return found
 
 
+def file_text(path: Path) -> str:
+    """A file's text exactly as written: offsets count "\r\n" as two characters (no newline translation)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
 def assert_page_quotes_match_disk(corpus: Path, reply_html: str) -> None:
     for article, start, end, quote in page_quotes(reply_html):
-        assert (corpus / article).read_text(encoding="utf-8")[start:end] == quote, (article, start, end)
+        assert file_text(corpus / article)[start:end] == quote, (article, start, end)
 
 
 def assert_brahimi_answered(assistant) -> None:

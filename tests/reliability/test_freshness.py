@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import Assistant
+from tests.reliability.conftest import file_text
 from tests.conftest import copy_seeds
 from tests.reliability.conftest import assert_page_quotes_match_disk, message_text, page_quotes, start_qa
 from tests.ui.server import running_server
@@ -110,7 +111,7 @@ def check(world: World, answer, found: str | None, gone: str | None) -> None:
     for p in passages:
         path = world.corpus / p.article
         assert path.is_file(), f"{p.article} is cited but no longer exists"
-        assert path.read_text(encoding="utf-8")[p.start:p.end] == p.quote, f"{p.article} changed, quote is stale"
+        assert file_text(path)[p.start:p.end] == p.quote, f"{p.article} changed, quote is stale"
     named = {p.article for p in passages}
     assert gone is None or gone not in named
     assert found is None or found in {p.article for p in answer.retrieved}, f"{found} was not searched"
