@@ -398,7 +398,8 @@ def build(
         report.embedded_chunks = sum(len(c) for _, _, c in to_embed)
         report.chunks = len(chunks)
         kept = {a.hash for a in articles}
-        removed = [a.hash for a in previous.articles.values() if a.hash not in kept] if previous else []
+        # Stored hashes: going through the articles would parse every text of an index read from disk.
+        removed = [h for h in previous.article_hashes() if h not in kept] if previous else []
         report.removed_articles = len(removed)
         dim = embedder.dimension
         if milvus:
@@ -504,8 +505,8 @@ def append(
         laps.lap("write")
         index = _assemble(gen, _read_manifest(gen), updated, Snapshot(sources, gen / CONFIRMED), hashes=hashes)
         laps.lap("load")
-    live = [a for a in previous.articles if a not in removed]
-    report = BuildReport(articles=len(live) + len(added), chunks=index.size, embedded_articles=len(to_embed),
+    # Every removed id is a live article of ``previous`` (its hash was looked up above).
+    report = BuildReport(articles=len(previous.articles) - len(removed) + len(added), chunks=index.size, embedded_articles=len(to_embed),
                          embedded_chunks=sum(len(c) for _, _, c in to_embed), removed_articles=len(removed),
                          seconds=time.perf_counter() - started, mode=mode, timings=laps.ms)
     return report, index
