@@ -11,10 +11,10 @@ from __future__ import annotations
 import copy
 import os
 import re
-from contextlib import contextmanager
 import threading
 import time
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -227,7 +227,7 @@ class Assistant:
         if focus:
             hits = _first(live.retriever.search(query, k or self.settings.top_k, vector, focus), hits)
         laps.lap("search")
-        retrieved = [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
+        retrieved = [Passage.of(live.index.articles[h.chunk.article_id], h.chunk.start, h.chunk.end, h.score) for h in hits]
         decision = self._writer().answer(
             Question(question, kind, hits, vector, live.index.articles, live.retriever, self.settings))
         laps.lap("read")
@@ -257,7 +257,7 @@ class Assistant:
         question = self._clean_question(question)
         live, _ = self._fresh()
         hits = live.retriever.search(question, k or self.settings.top_k)
-        return [self._passage(live, h.chunk.article_id, h.chunk.start, h.chunk.end, h.score) for h in hits]
+        return [Passage.of(live.index.articles[h.chunk.article_id], h.chunk.start, h.chunk.end, h.score) for h in hits]
 
     def conversation(self):
         from qa.conversation import Conversation
@@ -309,7 +309,7 @@ class Assistant:
         return cleaned
 
     def _abstain(self, question: str, qtype: str, sentences: list[SentenceHit], live: _Live, related: bool) -> Answer:
-        see_also = [self._passage(live, s.article_id, s.start, s.end, s.score) for s in sentences[:3]]
+        see_also = [Passage.of(live.index.articles[s.article_id], s.start, s.end, s.score) for s in sentences[:3]]
         if related:
             wanted = _WANTED.get(qtype, "the answer")
             text = f"The articles don't say. They discuss this, but none of them gives {wanted} that “{question}” asks for."
@@ -318,11 +318,6 @@ class Assistant:
         if see_also:
             text += " The closest passages are listed under “see also”."
         return Answer(question=question, text=text, abstained=True, question_type=qtype, see_also=see_also)
-
-    @staticmethod
-    def _passage(live: _Live, article_id: str, start: int, end: int, score: float) -> Passage:
-        article = live.index.articles[article_id]
-        return Passage(article_id, article.title, start, end, article.text[start:end], round(float(score), 4))
 
     @staticmethod
     def _citation(live: _Live, hit: SentenceHit, n: int) -> Citation:

@@ -73,7 +73,7 @@ class LLMWriter:
         draft = self._reader.answer(question)
         if isinstance(draft, Abstention):
             return draft
-        passages = [_passage(question.articles[h.chunk.article_id], h.chunk.start, h.chunk.end, h.score)
+        passages = [Passage.of(question.articles[h.chunk.article_id], h.chunk.start, h.chunk.end, h.score)
                     for h in question.hits]
         rewrite = self.rewrite(question.text, passages, question.articles.__getitem__)
         if not rewrite.quotes:  # nothing the model wrote holds: the reader's answer as it was
@@ -87,10 +87,6 @@ class LLMWriter:
             return Rewrite("", [], [])
         reply = self._chat(build_messages(question, passages, secrets.token_hex(8)))
         return verify(reply, passages, article)
-
-
-def _passage(article: Article, start: int, end: int, score: float) -> Passage:
-    return Passage(article.id, article.title, start, end, article.text[start:end], round(float(score), 4))
 
 
 def build_messages(question: str, passages: list[Passage], nonce: str) -> list[dict]:

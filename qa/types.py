@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from email.utils import parsedate_to_datetime
 
+from index.articles import Article
+
 
 class _Serialisable:
     def to_dict(self) -> dict:
@@ -22,6 +24,11 @@ class Passage(_Serialisable):
     end: int
     quote: str
     score: float
+
+    @classmethod
+    def of(cls, article: Article, start: int, end: int, score: float) -> "Passage":
+        """The span [start, end) of ``article``, quoted exactly."""
+        return cls(article.id, article.title, start, end, article.text[start:end], round(float(score), 4))
 
     def __str__(self) -> str:
         return f"{self.title} [{self.article} {self.start}-{self.end}]: \"{self.quote}\""
