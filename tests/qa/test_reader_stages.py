@@ -13,7 +13,7 @@ from qa.reader.decision import DecisionModel
 from qa.reader.decode import best_spans
 from qa.reader.features import load_tokenizer, make_windows, pad
 from qa.reader.pipeline import Candidate, asked_names, compose, conflicting, corroborating, decide, described, question_is_supported
-from qa.reader.train import examples_for, label_window
+from qa.reader.train import examples_for, label_window, steps_within
 from qa.settings import ReaderSettings
 
 # Fixed here rather than the tuned defaults, so these tests follow the stages' logic alone.
@@ -189,3 +189,10 @@ def test_a_duplicate_article_is_not_quoted_twice():
     copy = candidate("Svala", "The new ferry was named Svala on Monday.", 0.9, article="copy.txt")
     other = candidate("Svala", "Svala sails to Lindholm twice a day.", 0.8, article="c.txt")
     assert corroborating(best, [best, copy, other], SETTINGS) == [other]
+
+
+def test_the_training_schedule_shrinks_to_the_time_budget_only_when_the_pace_would_overrun_it():
+    assert steps_within(600, 0.5, 1000, 30) == 1000
+    assert steps_within(600, 1.0, 1000, 30) == 600
+    # A budget already spent still ends the schedule on the next step, annealed.
+    assert steps_within(10, 1.0, 1000, 30) == 31
