@@ -289,7 +289,9 @@ def questions_for(sent, rng: random.Random, paraphrase: bool = True) -> list[Can
 
     Clauses asked about: the main clause, and a reported clause ("X said Y fell 5 percent") whose
     subject is not a pronoun, which alone would not say whom it means."""
-    if not 5 <= len(sent) <= 45 or any(t.text == "?" for t in sent):
+    # AG News cuts long descriptions off with "..."; a question built on a cut sentence ends mid-phrase.
+    if not 5 <= len(sent) <= 45 or any(t.text == "?" for t in sent) or sent[-1].text not in (".", "!") \
+            or sent.text.endswith(".."):
         return []
     clauses = [(sent.root, list(sent))] + [(c, _subtree(c)) for c in sent.root.children if c.dep_ == "ccomp"]
     found = [q for verb, tokens in clauses if verb.tag_.startswith("VB")
