@@ -35,10 +35,13 @@ QUESTIONS_PER_ITEM = 2
 PARAPHRASE_RATE = 0.3
 MIN_QUESTION_WORDS, MAX_QUESTION_WORDS = 4, 30
 MAX_ANSWER_TOKENS = 8
-# Each of the two negative kinds is drawn for this share of the answerable questions, giving
-# roughly 2 answerable : 1 unanswerable with (a) and (b) about equal.
-NEGATIVE_SHARE = 0.25
+# Chances that an answerable question also yields a name-swap / a missing-fact negative. A swap
+# fails about a third of the time (no name in the question) and a missing fact rarely, so these
+# give about a quarter of the answerable count each: 2 answerable : 1 unanswerable, (a) ~ (b).
+SWAP_RATE, MISSING_RATE = 0.38, 0.28
 SWAP_LABELS = ("PERSON", "ORG", "GPE")
+# Names worth swapping in: capitalised words, no fragments such as "Co." or "U.S" split off.
+SWAPPABLE = re.compile(r"[A-Z][A-Za-z&'-]{2,}(?: [A-Z][A-Za-z&'.-]+)*")
 DATELINE = re.compile(r"(?:[A-Z0-9(][^\s]*\s+){1,8}?--?\s+")
 # "When" fits a point in time, not a duration ("two years"), which spaCy also labels DATE.
 POINT_IN_TIME = re.compile(
@@ -46,7 +49,8 @@ POINT_IN_TIME = re.compile(
     r"|\b(today|tonight|yesterday|tomorrow)\b|\b(19|20)\d\d\b|^(last|this|next|earlier|later|early|late)\b")
 # Prepositions whose entity object is asked for with a stranded preposition ("Who did X lose to?").
 STRANDED = ("to", "with", "against", "by", "over", "for", "from")
-DROPPABLE_PREPS = ("in", "on", "at", "for", "with", "after", "before", "during", "over", "under", "amid")
+# Only circumstantial preps: "fired at the wrong target" loses its meaning without "at ...".
+DROPPABLE_PREPS = ("after", "before", "during", "amid", "despite")
 
 # Subject questions: the question word replaces the whole subject, so it must fit the label.
 SUBJECT_WH = {
@@ -307,15 +311,15 @@ def _clause_questions(sent, root, clause: list, rng: random.Random, paraphrase: 
     if subj_tokens[-1].i >= root.i:
         return []
     between = [t for t in clause if subj_tokens[-1].i < t.i < root.i]
-    if any(t.dep_ not in ("aux", "auxpass", "neg", "advmod") for t in between):
+    if any(t.dep_ not in ("aux", "auxpass", "neg", "advmod") or t.dep_ == "advmod" and t.tag_ != "RB" for t in between):
         return []
     after = [t for t in clause if t.i > root.i]
     found: list[Candidate] = []
 
+    # The entity holds the subject's head: it may sit in a longer noun phrase ("U.S. President
+    # George Bush") but not share it with another ("Manny Ramirez and David Ortiz").
     ent = _entity_at(sent, subject)
-    # The entity is the subject: it may sit in a longer noun phrase ("U.S. President George Bush")
-    # but not share it with another ("Manny Ramirez and David Ortiz").
-    if ent is not None and ent.label_ in SUBJECT_WH and ent.start >= subj_tokens[0].i and ent.end <= subj_tokens[-1].i + 1 \
+    if ent is not None and ent.label_ in SUBJECT_WH and ent.end <= subj_tokens[-1].i + 1 \
             and not any(t.dep_ in ("cc", "conj") and not ent.start <= t.i < ent.end for t in subj_tokens) \
             and sum(1 for t in after if not t.is_punct and t.ent_type_ not in ("DATE", "TIME")) >= 2:
         wh = rng.choice(SUBJECT_WH[ent.label_])
@@ -335,8 +339,10 @@ def _clause_questions(sent, root, clause: list, rng: random.Random, paraphrase: 
     else:
         return found
     subj_words = _join(subj_tokens)
-    # After inversion the subject is mid-sentence: "The company" -> "the company", "Intel" stays.
-    if not (subj_tokens[0].tag_ in ("NNP", "NNPS") or subj_tokens[0].ent_type_ in NAME_LABELS or subj_tokens[0].text == "I"):
+    # After inversion the subject is mid-sentence: "The company" and "The U.S. Congress" -> "the ...",
+    # "Intel" and "Greek weightlifter ..." stay.
+    first = subj_tokens[0]
+    if first.tag_ == "DT" or not (first.tag_ in ("NNP", "NNPS") or first.ent_type_ in NAME_LABELS or first.text == "I"):
         subj_words = subj_words[:1].lower() + subj_words[1:]
     for ent, phrase, wh, head_words in _object_answers(sent, root):
         removed = {t.i for t in phrase}
@@ -381,7 +387,7 @@ def generate(items: list[Item], nlp, seed: int = 13) -> tuple[dict, Counter]:
     for item, doc in zip(items, docs):
         per_item[item.id] = [c for sent in doc.sents for c in questions_for(sent, rng)]
         for ent in doc.ents:
-            if ent.label_ in SWAP_LABELS:
+            if ent.label_ in SWAP_LABELS and SWAPPABLE.fullmatch(ent.text):
                 pool[item.category][ent.label_].append(ent.text)
 
     by_category: dict[str, list[Item]] = defaultdict(list)
@@ -411,12 +417,12 @@ def generate(items: list[Item], nlp, seed: int = 13) -> tuple[dict, Counter]:
                     qid = f"{member.id}-{len(qas)}"
                     qas.append(_qa(c.question, qid, c.answer, start))
                     counts[c.kind] += 1
-                    if rng.random() < 2 * NEGATIVE_SHARE:
+                    if rng.random() < SWAP_RATE:
                         swapped = name_swap(c, context, foreign, rng)
                         if swapped:
                             qas.append(_qa(swapped, qid + "-swap"))
                             counts["unanswerable (a) name swap"] += 1
-                    if rng.random() < NEGATIVE_SHARE:
+                    if rng.random() < MISSING_RATE:
                         missing.append((member, c, qid))
             paragraphs.append({"context": context, "qas": qas})
             paragraphs.extend(_missing_fact(members, missing, group, rng, counts))
