@@ -29,7 +29,8 @@ from pathlib import Path
 
 from qa.settings import Settings
 
-DEFAULT_OUT = Path("/work/dev/synth/agnews-qa.json")
+# Beside the checkout's other build outputs (git-ignored); `python -m qa.train --extra-data` reads it.
+DEFAULT_OUT = Path("build/agnews-qa.json")
 ITEMS_PER_PASSAGE = 4
 QUESTIONS_PER_ITEM = 2
 PARAPHRASE_RATE = 0.3

@@ -192,7 +192,7 @@ def test_a_duplicate_article_is_not_quoted_twice():
 
 
 def test_the_training_schedule_shrinks_to_the_time_budget_only_when_the_pace_would_overrun_it():
-    assert steps_within(600, 0.5, 1000, 30) == 1000
-    assert steps_within(600, 1.0, 1000, 30) == 600
+    assert steps_within(600, 0.5, 1000, 60) == 1000
+    assert steps_within(600, 1.0, 1000, 60) == 660
     # A budget already spent still ends the schedule on the next step, annealed.
-    assert steps_within(10, 1.0, 1000, 30) == 31
+    assert steps_within(-5, 1.0, 1000, 60) == 61
