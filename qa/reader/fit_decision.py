@@ -26,6 +26,10 @@ from qa.reader.model import MODEL_FILE, SpanReader, raw_meta
 # A reading counts as right from this token F1 with a gold answer ("the Turkish border" for "near
 # the Turkish border"): what a reader would accept as the answer.
 RIGHT_F1 = 0.5
+# Readings per question the decision learns from: the reader's five most probable distinct answers,
+# whatever ``decision_candidates`` answering uses; the lower-ranked ones show what wrong readings
+# look like (five times the examples of the top reading alone).
+FIT_CANDIDATES = 5
 
 
 @dataclass
@@ -70,6 +74,7 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int) -> dict:
                 paragraphs_of.setdefault(title, []).append(f"squad.jsonl#{len(records)}")
         (corpus / "squad.jsonl").write_text("\n".join(records) + "\n", encoding="utf-8")
         settings = Settings.from_env(corpus_dir=corpus, index_dir=Path(tmp) / "index")
+        settings = settings.replace(reader=settings.reader.replace(decision_candidates=FIT_CANDIDATES))
         assistant = Assistant.from_directory(settings=settings)
         retriever = Retriever(assistant.index, assistant.embedder)
         reader = SpanReader(assistant.embedder.model_path, settings.resolved_onnx_cache, weights,
