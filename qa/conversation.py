@@ -55,7 +55,7 @@ class Conversation:
             answer = turn.answer
             if answer.abstained or not answer.short_answer or not _is_name(answer.short_answer):
                 continue
-            kind = _kind_of(answer.question_type, answer.short_answer)
+            kind = _kind_of(answer.question_type, answer.short_answer, turn.question)
             if kind:
                 found.setdefault(kind, answer.short_answer)
         return found
@@ -67,18 +67,58 @@ def _is_name(text: str) -> bool:
     return 0 < len(tokens) <= 8 and not any(c.isdigit() for c in text) and any(c.isupper() for c in text)
 
 
-def _kind_of(question_type: str | None, name: str) -> str | None:
+def _kind_of(question_type: str | None, name: str, question: str = "") -> str | None:
     several = " and " in name or "," in name
     if question_type == "who":
         return "people" if several else "person"
     if question_type == "where":
         return "place"
     if question_type in ("which", "what", "other"):
-        # "Which student...?" -> "David Dunne": two or three capitalised words read as a person.
-        looks_personal = 2 <= len(name.split()) <= 3 and all(w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha()
-                                                             for w in name.split())
-        return "people" if several else "person" if looks_personal else "thing"
+        asked = asked_noun_kind(question)
+        if asked is None:
+            # No noun after "which"/"what": two or three capitalised words read as a person.
+            asked = "person" if 2 <= len(name.split()) <= 3 and all(
+                w[:1].isupper() and w.replace("-", "").replace("'", "").isalpha() for w in name.split()) else "thing"
+        return ("people" if several else "person") if asked == "person" else "thing"
     return None
+
+
+# Nouns that name people by role: "Which student ...?" asks for a person, "Which marathon ...?" for a
+# thing, whatever the capitals of the answer ("Flora London Marathon" is three capitalised words).
+_PERSON_NOUNS = frozenset("""
+person man woman boy girl child baby player actor actress singer musician artist author writer novelist poet
+director producer presenter host journalist reporter editor publisher student pupil teacher professor
+scientist researcher doctor nurse patient lawyer judge minister president chancellor secretary premier leader
+politician mp senator candidate official spokesman spokeswoman spokesperson chief executive boss chairman
+chairwoman founder owner manager coach captain striker midfielder defender goalkeeper batsman bowler athlete
+runner rider driver champion winner rival opponent star celebrity model designer architect engineer economist
+analyst investor banker officer soldier general commander envoy ambassador diplomat king queen prince princess
+pope priest bishop victim suspect prisoner detainee witness fan voter worker employee gamer hacker customer
+citizen resident frontman vocalist guitarist drummer comedian dancer composer photographer inventor
+entrepreneur tycoon billionaire heir wife husband son daughter father mother brother sister friend partner
+nanny inspector investigator prosecutor defendant mayor governor monarch astronaut pilot cyclist boxer golfer
+swimmer skier jockey referee umpire chef
+""".split())
+_IRREGULAR_PLURALS = {"men": "man", "women": "woman", "people": "person", "children": "child"}
+_WH_NOUN_STOP = frozenset("did does do is are was were has have had will would can could should may might".split())
+
+
+def asked_noun_kind(question: str) -> str | None:
+    """"person" or "thing" by the noun a which/what question asks about ("Which Kenyan rival ...?"
+    -> person); None when no noun follows the question word ("What did he say?")."""
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", question.lower())
+    start = next((i + 1 for i, w in enumerate(words[:3]) if w in ("which", "what")), None)
+    if start is None:
+        return None
+    phrase = []
+    for word in words[start:start + 4]:
+        if word in _WH_NOUN_STOP:
+            break
+        phrase.append(word)
+    if not phrase:
+        return None
+    singular = {_IRREGULAR_PLURALS.get(w, w[:-1] if w.endswith("s") else w) for w in phrase} | set(phrase)
+    return "person" if singular & _PERSON_NOUNS else "thing"
 
 
 def is_follow_up(question: str) -> bool:

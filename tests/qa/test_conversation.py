@@ -1,4 +1,4 @@
-from qa.conversation import is_follow_up, substitute_pronoun
+from qa.conversation import _kind_of, asked_noun_kind, is_follow_up, substitute_pronoun
 
 
 def test_person_pronouns_take_the_latest_person():
@@ -29,3 +29,18 @@ def test_they_and_it_take_named_answers_of_which_questions():
         "In which city will Aaron Foster and David Treacy play?"
     assert substitute_pronoun("How big is it?", {"thing": "Croke Park"}) == "How big is Croke Park?"
     assert substitute_pronoun("Where does he study?", referents) == "Where does he study?"
+
+
+def test_which_questions_ask_for_a_person_or_a_thing_by_their_noun():
+    assert asked_noun_kind("Which Kenyan rival did she outsprint at the end?") == "person"
+    assert asked_noun_kind("Which two British gamers won places on the tour?") == "person"
+    assert asked_noun_kind("Which marathon did Paula Radcliffe win?") == "thing"
+    assert asked_noun_kind("In which city will they play the first leg?") == "thing"
+    assert asked_noun_kind("What did he discuss with the president?") is None
+
+
+def test_a_capitalised_answer_to_a_thing_question_is_no_person_to_stand_for_he_or_she():
+    assert _kind_of("which", "Flora London Marathon", "Which marathon did Paula Radcliffe win?") == "thing"
+    assert _kind_of("which", "David Dunne", "Which student asked Tony Blair about his integrity?") == "person"
+    # No noun to go by: the answer's shape decides, as before.
+    assert _kind_of("what", "David Dunne", "What did the minister call him?") == "person"
