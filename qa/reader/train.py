@@ -164,6 +164,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / max(1, steps - warmup))))
     started = time.time()
     budget = config.minutes * 60
+    planned = steps
     paced_from, paced = None, True
     step = 0
     net.train()
@@ -174,7 +175,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
         batches = [order[i:i + config.batch_size] for i in range(0, len(order), config.batch_size)]
         rng.shuffle(batches)
         for batch in batches:
-            out_of_time = (time.time() - started) / 60 > config.minutes
+            out_of_time = time.time() - started > budget
             if step >= steps or out_of_time:
                 break
             feeds = {k: torch.from_numpy(v).to(device) for k, v in pad([windows[i] for i in batch]).items()}
@@ -214,7 +215,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
     net.eval()
     held = evaluate(net, tokenizer, held_examples, config, device)
     net.cpu()
-    meta = {"config": asdict(config), "calibration": held.pop("calibration"), "steps": step, "planned_steps": steps,
+    meta = {"config": asdict(config), "calibration": held.pop("calibration"), "steps": step, "planned_steps": planned,
             "train_minutes": round(minutes, 1), "trained_on": _device_name(device), "held_out": held, "training_examples": len(train_examples),
             "training_windows": len(windows)}
     meta.update(rank=config.rank, alpha=config.alpha, max_length=config.max_length, stride=config.stride,
