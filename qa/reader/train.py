@@ -137,8 +137,10 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
 
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
-    device = torch.device("cuda" if config.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if config.device == "auto" else config.device)
+    if config.device == "auto":
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        device = torch.device(config.device)
     rng = random.Random(config.seed)
     model_path = model_path or resolve_model("all-MiniLM-L6-v2")
     tokenizer = load_tokenizer(str(model_path))

@@ -19,9 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import Assistant
-from tests.reliability.conftest import file_text
 from tests.conftest import copy_seeds
-from tests.reliability.conftest import assert_page_quotes_match_disk, message_text, page_quotes, start_qa
+from tests.reliability.conftest import assert_page_quotes_match_disk, file_text, message_text, page_quotes, start_qa
 from tests.ui.server import running_server
 
 pytestmark = pytest.mark.slow
