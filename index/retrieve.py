@@ -95,8 +95,8 @@ class Retriever:
     def _corpus_order(self, chunk: int) -> tuple:
         """Where a chunk comes in the corpus (its file in walk order, then its offset): equal scores
         rank in this order, so a ranking does not depend on which segment holds a chunk."""
-        found = self.index.chunks[chunk]
-        return walk_key(found.article_id), found.start
+        article_id, start = self.index.chunks.place(chunk)
+        return walk_key(article_id), start
 
     def _allowed(self, chunk: int) -> bool:
         return not self.excluded or self.index.chunks[chunk].article_id not in self.excluded

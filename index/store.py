@@ -169,7 +169,7 @@ class StoredIndex:
     path: Path
     manifest: dict
     articles: Mapping[str, Article]  # live articles by id, texts read on demand
-    chunks: Sequence[Chunk]  # live chunks, by position (the ids vector and BM25 searches return)
+    chunks: LiveChunks  # live chunks, by position (the ids vector and BM25 searches return)
     vectors: object  # SegmentedVectors, or MilvusVectors offering the same calls
     bm25: Lexical | None
     sources: Snapshot | None  # None for a generation written before snapshots were kept

@@ -98,6 +98,13 @@ class ChunkRows(Sequence):
         article = self.articles[article_index]
         return Chunk(article.id, start, end, article.text[start:end])
 
+    def place(self, i: int) -> tuple[str, int]:
+        """Chunk ``i``'s article id and start, without reading the article's text."""
+        article_index, start = self.rows[i][:2].tolist()
+        if isinstance(self.articles, ArticleFile):
+            return self.articles.ids[article_index], start
+        return self.articles[article_index].id, start
+
 
 class LiveChunks(Sequence):
     """Chunks by live position: the main segment's live rows (``main_rows``), then the delta's."""
@@ -113,14 +120,27 @@ class LiveChunks(Sequence):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
+        part, row = self._locate(i)
+        return part[row]
+
+    def place(self, i: int) -> tuple[str, int]:
+        """The chunk at position ``i``: its article id and start, read without the article's text
+        (ranking ties by corpus order asks this of a hundred chunks a question)."""
+        part, row = self._locate(i)
+        if isinstance(part, ChunkRows):
+            return part.place(row)
+        chunk = part[row]
+        return chunk.article_id, chunk.start
+
+    def _locate(self, i) -> tuple[Sequence[Chunk], int]:
         i = int(i)
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
         if i < len(self.main_rows):
-            return self.main[int(self.main_rows[i])]
-        return self.delta[i - len(self.main_rows)]
+            return self.main, int(self.main_rows[i])
+        return self.delta, i - len(self.main_rows)
 
 
 class LiveArticles(Mapping):

@@ -47,6 +47,8 @@ def _assert_same_as_full_build(assistant: Assistant, tmp_path: Path) -> None:
         {a.id: a.hash for a in full.articles.values()} == {a.id: a.hash for a in reloaded.articles.values()}
     assert sorted((c.article_id, c.start, c.end) for c in assistant.index.chunks) == \
         sorted((c.article_id, c.start, c.end) for c in full.chunks)
+    for index in (assistant.index, reloaded):  # a chunk's place read without its text is its own
+        assert [index.chunks.place(i) for i in range(index.size)] == [(c.article_id, c.start) for c in index.chunks]
     live = _hits(assistant.index, assistant.embedder)
     assert live == _hits(reloaded, assistant.embedder)
     assert live == _hits(full, assistant.embedder)
