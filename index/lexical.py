@@ -111,48 +111,139 @@ class Lexical:
     live position of each of its rows (-1 for a dead row)."""
 
     def __init__(self, segments: list[tuple[Postings, np.ndarray]], size: int):
-        self.segments = [(p, positions, _offset(positions)) for p, positions in segments if p.size]
+        segments = [(p, positions) for p, positions in segments if p.size]
         self.size = size
-        length = sum(float(p.lengths[positions >= 0].sum()) for p, positions, _ in self.segments)
+        length = sum(float(p.lengths[positions >= 0].sum()) for p, positions in segments)
         self.average_length = length / size if size else 1.0
-        self._df: dict[str, int] = {}
+        # Each row's length part of the formula, once: per term it is then one gather, not five passes.
+        self.segments = [(p, positions, _offset(positions),
+                          K1 * (1 - B + B * p.lengths.astype(np.float64) / self.average_length))
+                         for p, positions in segments]
+        self._stats: dict[str, tuple[int, float]] = {}
+        self._by_position: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _live(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Positions, frequencies and lengths of the live rows holding ``term``."""
+        """Positions, frequencies and length norms of the live rows holding ``term``."""
         found = []
-        for postings, positions, offset in self.segments:
+        for postings, positions, offset, norms in self.segments:
             hit = postings.term(term)
             if hit is None:
                 continue
             rows, tf = hit
             if offset is not None:  # no dead rows: two gathers fewer over a common term's 100k+ rows
-                found.append((rows.astype(np.int64) + offset, tf, postings.lengths[rows]))
+                found.append((rows.astype(np.int64) + offset, tf, norms[rows]))
                 continue
             where = positions[rows]
             live = where >= 0
-            found.append((where[live], tf[live], postings.lengths[rows[live]]))
-        if not found:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float32)
-        return tuple(np.concatenate(parts) for parts in zip(*found))
+            found.append((where[live], tf[live], norms[rows[live]]))
+        return _joined(found)
+
+    def _at(self, term: str, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What ``_live`` gives, for the positions ``wanted`` only: a binary search of the term's rows
+        per position, so a common term's long list is not read through."""
+        found = []
+        for number, (postings, positions, offset, norms) in enumerate(self.segments):
+            hit = postings.term(term)
+            if hit is None or not len(hit[0]):
+                continue
+            rows, tf = hit
+            where, mine = self._rows_at(number, wanted)
+            at = np.minimum(np.searchsorted(rows, mine), len(rows) - 1)
+            holds = rows[at] == mine
+            found.append((where[holds], tf[at[holds]], norms[mine[holds]]))
+        return _joined(found)
+
+    def _rows_at(self, number: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of the positions ``wanted`` segment ``number`` holds, and its rows for them."""
+        postings, positions, offset, _ = self.segments[number]
+        if offset is not None:
+            rows = wanted - offset
+            inside = (rows >= 0) & (rows < postings.size)
+            return wanted[inside], rows[inside]
+        if number not in self._by_position:
+            live = np.flatnonzero(positions >= 0)
+            order = np.argsort(positions[live], kind="stable")
+            self._by_position[number] = positions[live][order], live[order]
+        sorted_positions, rows_of = self._by_position[number]
+        at = np.minimum(np.searchsorted(sorted_positions, wanted), max(len(sorted_positions) - 1, 0))
+        inside = sorted_positions[at] == wanted if len(sorted_positions) else np.zeros(len(wanted), bool)
+        return wanted[inside], rows_of[at[inside]]
 
     def document_frequency(self, term: str) -> int:
-        df = self._df.get(term)
-        if df is None:
-            df = self._df[term] = len(self._live(term)[0])
-        return df
+        return self._term_stats(term)[0]
+
+    def _term_stats(self, term: str) -> tuple[int, float]:
+        """Live rows holding ``term``, and its highest frequency in any row."""
+        stats = self._stats.get(term)
+        if stats is None:
+            df, most = 0, 0.0
+            for postings, positions, offset, _ in self.segments:
+                hit = postings.term(term)
+                if hit is None:
+                    continue
+                rows, tf = hit
+                if offset is None:
+                    tf = tf[positions[rows] >= 0]
+                df, most = df + len(tf), max(most, float(tf.max()) if len(tf) else 0.0)
+            stats = self._stats[term] = (df, most)
+        return stats
 
     def get_scores(self, terms: list[str]) -> np.ndarray:
         """One score per live position; a term given twice counts twice, as in bm25s."""
+        return self._scores(terms, None)[0].astype(np.float32)
+
+    def best(self, terms: list[str], top: int) -> tuple[np.ndarray, np.ndarray]:
+        """The positions that can be among the ``top`` best for ``terms`` or tie with them, and their
+        scores: every position that scores, unless the question's terms are long enough to prune."""
+        scores, contenders = self._scores(terms, top)
+        if contenders is None:
+            contenders = np.flatnonzero(scores)
+        return contenders, scores[contenders].astype(np.float32)
+
+    def _scores(self, terms: list[str], top: int | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Scores per position and, with ``top``, the positions still contending for the top (None
+        where no position was ruled out).
+
+        With ``top``, terms are added rarest first (MaxScore), and once no position could reach the
+        ``top``-th best score so far with what the remaining terms can add unless it already has
+        enough, those terms are looked up for the positions that do: only they get exact scores. The
+        20-50 terms of a long question at 1M chunks then read a few short lists in full, not a million rows."""
         scores = np.zeros(self.size, dtype=np.float64)
+        weighted = []
         for term in terms:
-            where, tf, lengths = self._live(term)
-            if not len(where):
-                continue
-            df = len(where)
-            idf = math.log(1 + (self.size - df + 0.5) / (df + 0.5))
-            norm = K1 * (1 - B + B * lengths.astype(np.float64) / self.average_length)
-            scores[where] += idf * tf / (norm + tf)  # a term's live rows are distinct positions
-        return scores.astype(np.float32)
+            df, most = self._term_stats(term)
+            if df:
+                idf = _idf(self.size, df)
+                # No row gains more than idf * tf / (norm + tf); a norm is above K1 * (1 - B).
+                weighted.append((idf * most / (K1 * (1 - B) + most), idf, term))
+        weighted.sort(key=lambda item: -item[0])
+        remaining = np.cumsum([bound for bound, _, _ in weighted][::-1])[::-1].tolist() + [0.0]
+        cut = 0.0  # a score that ``top`` positions already have: the top-th best is at least this
+        contenders = None
+        for i, (_, idf, term) in enumerate(weighted):
+            if top and contenders is None and cut > remaining[i]:
+                contenders = np.flatnonzero(scores >= cut - remaining[i])
+            where, tf, norms = self._live(term) if contenders is None else self._at(term, contenders)
+            scores[where] += idf * tf / (norms + tf)  # a term's live rows are distinct positions
+            if top:
+                seen = where if contenders is None else contenders
+                # No score is above the bounds added so far, so the cut cannot pass what the remaining
+                # terms add before those bounds do: until then, finding it is wasted work.
+                if len(seen) >= top and remaining[0] - remaining[i + 1] > remaining[i + 1]:
+                    cut = max(cut, float(np.partition(scores[seen], len(seen) - top)[len(seen) - top]))
+                if contenders is not None:
+                    contenders = contenders[scores[contenders] >= cut - remaining[i + 1]]
+        return scores, contenders
+
+
+def _joined(found: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not found:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.float64)
+    return tuple(np.concatenate(parts) for parts in zip(*found))
+
+
+def _idf(size: int, df: int) -> float:
+    return math.log(1 + (size - df + 0.5) / (df + 0.5))
 
 
 def _offset(positions: np.ndarray) -> int | None:

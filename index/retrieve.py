@@ -130,14 +130,14 @@ class Retriever:
         terms = content_terms(question)
         if self.index.bm25 is None or not terms:
             return []
-        scores = self.index.bm25.get_scores(terms)
-        n = min(n, int(np.count_nonzero(scores)))
+        positions, scores = self.index.bm25.best(terms, n)
+        n = min(n, len(positions))
         if n == 0:
             return []
-        top = np.argpartition(-scores, n - 1)[:n]
-        # Every chunk tied with the last one taken competes for its place.
-        tied = np.flatnonzero(scores >= scores[top].min())
-        return sorted(tied.tolist(), key=lambda c: (-scores[c], self._corpus_order(c)))[:n]
+        # Every chunk tied with the n-th best competes for its place.
+        tied = np.flatnonzero(scores >= np.partition(scores, len(scores) - n)[len(scores) - n])
+        ranked = sorted(tied.tolist(), key=lambda i: (-scores[i], self._corpus_order(int(positions[i]))))
+        return [int(positions[i]) for i in ranked[:n]]
 
     def sentences(self, question: str, hits: list[ChunkHit], query_vector: np.ndarray,
                   limit: int | None = None) -> list[SentenceHit]:
