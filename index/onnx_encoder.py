@@ -102,6 +102,9 @@ def cpu_session(onnx_path: Path, threads: int | None = None):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or available_cores()
     options.inter_op_num_threads = 1
+    # Idle pool threads sleep instead of spinning: spinning after each run took the cores the next
+    # stage needed (at 1M chunks, retrieval p50 26 -> 15 ms and answers p50 132 -> 104 ms without it).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     return ort.InferenceSession(str(optimized_graph(onnx_path)), options, providers=["CPUExecutionProvider"])
 

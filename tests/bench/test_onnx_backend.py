@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.embedding import Embedder, EmbedderConfig
-from index.onnx_encoder import UnsupportedModel, check_supported, model_key, optimized_graph
+from index.onnx_encoder import UnsupportedModel, check_supported, cpu_session, model_key, optimized_graph
 from tests.conftest import DEFAULTS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,3 +90,9 @@ def test_sessions_start_from_the_graph_optimised_once(tmp_path):
     outputs = [s.run(None, {k: v for k, v in feeds.items() if k in {i.name for i in s.get_inputs()}})[0] for s in runs]
     assert np.allclose(outputs[0], outputs[1], atol=1e-4)
 
+
+
+def test_sessions_do_not_spin_between_runs():
+    # A spinning pool held the cores that retrieval needed between two model runs of one answer.
+    options = cpu_session(Path(embedder().encoder.onnx_path)).get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
