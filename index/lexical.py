@@ -194,7 +194,7 @@ class Lexical:
 
     def best(self, terms: list[str], top: int) -> tuple[np.ndarray, np.ndarray]:
         """The positions that can be among the ``top`` best for ``terms`` or tie with them, and their
-        scores: every position that scores, unless the question's terms are long enough to prune."""
+        scores: every position that scores, less those the pruning ruled out."""
         scores, contenders = self._scores(terms, top)
         if contenders is None:
             contenders = np.flatnonzero(scores)

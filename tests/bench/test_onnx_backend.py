@@ -91,7 +91,6 @@ def test_sessions_start_from_the_graph_optimised_once(tmp_path):
     assert np.allclose(outputs[0], outputs[1], atol=1e-4)
 
 
-
 def test_sessions_do_not_spin_between_runs():
     # A spinning pool held the cores that retrieval needed between two model runs of one answer.
     options = cpu_session(Path(embedder().encoder.onnx_path)).get_session_options()
