@@ -13,6 +13,7 @@ _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|t
 class Turn:
     question: str
     answer: Answer
+    stood_for: dict[str, str] = field(default_factory=dict)  # kind -> what its pronoun was read as
 
 
 @dataclass
@@ -22,11 +23,11 @@ class Conversation:
     max_context_turns: int = 2
 
     def ask(self, question: str, k: int | None = None, scope: Scope | None = None) -> Answer:
-        rewritten, context = self.resolve(question)
+        rewritten, context, stood_for = self._resolved(question)
         focus = self.focus() if context is not None else ()
         answer = self.assistant.ask(rewritten, k=k, context=context, scope=scope, focus=focus)
         answer.question = question
-        self.turns.append(Turn(question, answer))
+        self.turns.append(Turn(question, answer, stood_for))
         return answer
 
     def reset(self) -> None:
@@ -34,11 +35,14 @@ class Conversation:
 
     def resolve(self, question: str) -> tuple[str, str | None]:
         """(standalone question, context from earlier turns) for a follow-up; unchanged otherwise."""
+        return self._resolved(question)[:2]
+
+    def _resolved(self, question: str) -> tuple[str, str | None, dict[str, str]]:
         if not self.turns or not is_follow_up(question):
-            return question, None
-        rewritten = substitute_pronoun(question, self._referents())
+            return question, None, {}
+        rewritten, kind, subject = substitute_pronoun(question, self._referents())
         context = " ".join(t.answer.resolved_question or t.question for t in self.turns[-self.max_context_turns:])
-        return rewritten, context
+        return rewritten, context, {kind: subject} if kind else {}
 
     def focus(self) -> tuple[str, ...]:
         """The articles the latest answered turn rests on: a follow-up is about the same story."""
@@ -49,8 +53,10 @@ class Conversation:
 
     def _referents(self) -> dict[str, str]:
         """The latest named answer of each kind: a person ("he"), people ("they"), a place ("there"),
-        a named thing ("it": a town, a company, a film)."""
-        found: dict[str, str] = {}
+        a named thing ("it": a town, a company, a film). What the last question's pronoun stood for
+        comes first: the story stays on its subject ("Whom did he meet? President Assad. What did he
+        discuss with the president?": he is still the envoy)."""
+        found: dict[str, str] = dict(self.turns[-1].stood_for) if self.turns else {}
         for turn in reversed(self.turns):
             answer = turn.answer
             if answer.abstained or not answer.short_answer or not _is_name(answer.short_answer):
@@ -136,19 +142,18 @@ _STANDS_FOR = {
 _POSSESSIVE = {"his", "her", "hers", "its", "their"}
 
 
-def substitute_pronoun(question: str, referents: dict[str, str]) -> str:
-    """Replace the first pronoun that has a referent: "Where did he flee?" -> "Where did X flee?"."""
-    def replace(match: re.Match) -> str:
-        word = match.group(0).lower()
-        subject = next((referents[k] for k in _STANDS_FOR.get(word, ()) if k in referents), None)
-        if subject is None:
-            return match.group(0)
-        if word == "there":
-            return f"in {subject}"
-        return f"{subject}'s" if word in _POSSESSIVE else subject
-
+def substitute_pronoun(question: str, referents: dict[str, str]) -> tuple[str, str | None, str | None]:
+    """Replace the first pronoun that has a referent: "Where did he flee?" -> "Where did X flee?";
+    with the kind and the referent it stood for (None, None where no pronoun had one)."""
     for match in _PRONOUN.finditer(question):
-        replaced = replace(match)
-        if replaced != match.group(0):
-            return question[:match.start()] + replaced + question[match.end():]
-    return question
+        word = match.group(0).lower()
+        kind = next((k for k in _STANDS_FOR.get(word, ()) if k in referents), None)
+        if kind is None:
+            continue
+        subject = referents[kind]
+        if word == "there":
+            replaced = f"in {subject}"
+        else:
+            replaced = f"{subject}'s" if word in _POSSESSIVE else subject
+        return question[:match.start()] + replaced + question[match.end():], kind, subject
+    return question, None, None

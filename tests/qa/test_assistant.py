@@ -74,6 +74,16 @@ def test_follow_up_resolves_the_pronoun_against_the_previous_turn(seed_assistant
     assert_exact_quotes(seed_assistant, follow_up)
 
 
+def test_a_pronoun_keeps_standing_for_the_subject_the_story_stays_on(seed_assistant):
+    conversation = seed_assistant.conversation()
+    assert "Brahimi" in conversation.ask("Who is the UN peace envoy for Syria?").short_answer
+    met = conversation.ask("Whom did he meet in Damascus?")
+    assert "Brahimi" in met.resolved_question and met.short_answer == "President Assad"
+    # The newer answer is a person too, but "he" is still the envoy: "the president" is Assad.
+    discussed = conversation.ask("What did he discuss with the president?")
+    assert "Brahimi" in discussed.resolved_question and "Assad" not in discussed.resolved_question
+
+
 def test_a_new_conversation_has_no_history(seed_assistant):
     conversation = seed_assistant.conversation()
     conversation.ask("Who defected from the Syrian military police?")

@@ -3,18 +3,18 @@ from qa.conversation import _kind_of, asked_noun_kind, is_follow_up, substitute_
 
 def test_person_pronouns_take_the_latest_person():
     referents = {"person": "al-Shalal", "place": "Harem"}
-    assert substitute_pronoun("Where did he flee to?", referents) == "Where did al-Shalal flee to?"
-    assert substitute_pronoun("What was his rank?", referents) == "What was al-Shalal's rank?"
+    assert substitute_pronoun("Where did he flee to?", referents) == ("Where did al-Shalal flee to?", "person", "al-Shalal")
+    assert substitute_pronoun("What was his rank?", referents)[0] == "What was al-Shalal's rank?"
 
 
 def test_place_pronouns_take_the_latest_place():
     referents = {"place": "Harem"}
-    assert substitute_pronoun("Where is it located?", referents) == "Where is Harem located?"
-    assert substitute_pronoun("Who lives there?", referents) == "Who lives in Harem?"
+    assert substitute_pronoun("Where is it located?", referents) == ("Where is Harem located?", "place", "Harem")
+    assert substitute_pronoun("Who lives there?", referents)[0] == "Who lives in Harem?"
 
 
 def test_pronouns_without_a_referent_stay():
-    assert substitute_pronoun("Where did he go?", {"place": "Harem"}) == "Where did he go?"
+    assert substitute_pronoun("Where did he go?", {"place": "Harem"}) == ("Where did he go?", None, None)
 
 
 def test_follow_up_detection():
@@ -25,10 +25,10 @@ def test_follow_up_detection():
 
 def test_they_and_it_take_named_answers_of_which_questions():
     referents = {"people": "Aaron Foster and David Treacy", "thing": "Croke Park"}
-    assert substitute_pronoun("In which city will they play?", referents) == \
+    assert substitute_pronoun("In which city will they play?", referents)[0] == \
         "In which city will Aaron Foster and David Treacy play?"
-    assert substitute_pronoun("How big is it?", {"thing": "Croke Park"}) == "How big is Croke Park?"
-    assert substitute_pronoun("Where does he study?", referents) == "Where does he study?"
+    assert substitute_pronoun("How big is it?", {"thing": "Croke Park"})[0] == "How big is Croke Park?"
+    assert substitute_pronoun("Where does he study?", referents)[0] == "Where does he study?"
 
 
 def test_which_questions_ask_for_a_person_or_a_thing_by_their_noun():
