@@ -101,9 +101,7 @@ class ChunkRows(Sequence):
     def place(self, i: int) -> tuple[str, int]:
         """Chunk ``i``'s article id and start, without reading the article's text."""
         article_index, start = self.rows[i][:2].tolist()
-        if isinstance(self.articles, ArticleFile):
-            return self.articles.ids[article_index], start
-        return self.articles[article_index].id, start
+        return article_ids(self.articles)[article_index], start
 
 
 class LiveChunks(Sequence):
