@@ -167,7 +167,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
     started = time.time()
     budget = config.minutes * 60
     planned = steps
-    paced_from, paced = None, True
+    paced_from, pace = None, None  # where the pace is timed from, then the pace (seconds a step)
     step = 0
     net.train()
     out_of_time = False
@@ -204,8 +204,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
             elapsed = time.time() - started
             if paced_from is None and elapsed >= PACE_FROM * budget:
                 paced_from = (step, elapsed)
-            elif paced and elapsed >= PACE_UNTIL * budget:
-                paced = False
+            elif pace is None and elapsed >= PACE_UNTIL * budget:
                 pace = (elapsed - paced_from[1]) / max(1, step - paced_from[0])
                 fitted = steps_within(budget - elapsed, pace, steps, step)
                 if fitted < steps:
