@@ -74,6 +74,9 @@ class ReaderSettings(Validated):
     # Retrieved chunks the span reader reads per question (its main cost).
     passages: int = setting(4, min=1, max=50)
     spans_per_window: int = setting(5, min=1, max=50)
+    # Spans per window whose scores say how sure the reader is of its answer (the decision's
+    # span_share): the five best are mostly wordings of one answer, twenty show its rivals.
+    share_spans: int = setting(20, min=1, max=200)
     # The reader's most probable distinct answers the decision model weighs against each other. One:
     # re-ranking the top five by the model gained nothing measurable on the dev sets (within 0.03 of
     # right and wrong-confident everywhere) and let lexical overlap overrule the reader's reading.

@@ -19,7 +19,7 @@ from index.text import content_terms, stems, words
 DECISION_FILE = Path(__file__).resolve().parent.parent / "models" / "decision.json"
 
 FEATURES = ("reader_logit", "reader_rank", "margin", "type_fit", "type_misfit", "question_overlap", "context_overlap", "name_support", "agreeing",
-            "passage_rank")
+            "passage_rank", "span_share")
 
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "thirteen", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "hundred", "hundreds",
@@ -77,6 +77,7 @@ class Evidence:
     reader_probability: float
     reader_rank: int  # 0 for the reader's most probable answer, 1 for the next distinct one...
     rival_probability: float  # the best candidate giving a different answer (0 when none)
+    span_share: float  # the share of its passage's span scores on this answer (pipeline.span_share)
     kind_type: str
     answer: str
     sentence: str  # the sentence stating the answer
@@ -98,7 +99,7 @@ def features(evidence: Evidence) -> list[float]:
     context = len(asked & before_terms) / len(asked) if asked else 0.0
     return [math.log(p / (1 - p)), min(evidence.reader_rank, 4) / 4, evidence.reader_probability - evidence.rival_probability,
             1.0 if fit == 1.0 else 0.0, 1.0 if fit == 0.0 else 0.0, overlap, context, evidence.name_support,
-            min(evidence.agreeing, 2) / 2, min(evidence.passage_rank, 3) / 3]
+            min(evidence.agreeing, 2) / 2, min(evidence.passage_rank, 3) / 3, evidence.span_share]
 
 
 def question_terms(question: str) -> frozenset[str]:

@@ -16,6 +16,7 @@ class SpanScore:
     score: float  # start logit + end logit
     null: float  # the window's no-answer score (both logits at [CLS])
     answerable: float  # the window's answerability logit
+    rank: int = 0  # its place among its window's best spans, 0 = the best
 
 
 def best_spans(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, answerable: float,
@@ -37,7 +38,7 @@ def best_spans(window: Window, start_logits: np.ndarray, end_logits: np.ndarray,
         if not np.isfinite(pair[s, e]):
             break
         spans.append(SpanScore(window.passage, int(window.offsets[s, 0]), int(window.offsets[e, 1]),
-                               float(pair[s, e]), null, float(answerable)))
+                               float(pair[s, e]), null, float(answerable), len(spans)))
     return spans
 
 

@@ -5,6 +5,7 @@ every number they use is a field of ``ReaderSettings``.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
 from qa.reader.decision import DecisionModel, Evidence, question_terms
+from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
 
@@ -30,6 +32,9 @@ class Candidate:
     probability: float
     sentence: SentenceHit
     passage: int = 0  # the retrieved passage it was read from, 0 = the best
+    # The share of its passage's span mass the reader puts on this answer, other wordings included
+    # (``span_share``): a reader torn between "three years" and "weeks" is less sure than one that is not.
+    share: float = 1.0
 
 
 def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict[str, Article],
@@ -43,7 +48,11 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
     asked = set(words(question))
     seen: set[tuple[str, int, int]] = set()
     candidates: list[Candidate] = []
-    for span in reader.read(question, texts, settings.spans_per_window):
+    spans = reader.read(question, texts, max(settings.spans_per_window, settings.share_spans))
+    masses = span_masses(spans, texts)
+    for span in spans:
+        if span.rank >= settings.spans_per_window:
+            continue
         chunk = passages[span.passage]
         article = articles[chunk.article_id]
         start, end = _whole_name(article.text, *_trim(article.text, chunk.start + span.start, chunk.start + span.end),
@@ -60,9 +69,30 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
-            candidates.append(Candidate(text, article.id, start, end, sentence.score, sentence, span.passage))
+            candidates.append(Candidate(text, article.id, start, end, sentence.score, sentence, span.passage,
+                                        span_share(text, masses[span.passage])))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
+
+
+def span_masses(spans: list[SpanScore], texts: list[str]) -> dict[int, list[tuple[str, float]]]:
+    """Each passage's spans as (words, weight), weights a softmax over the passage's span scores."""
+    by_passage: dict[int, list[SpanScore]] = {}
+    for span in spans:
+        by_passage.setdefault(span.passage, []).append(span)
+    masses = {}
+    for passage, own in by_passage.items():
+        top = max(s.score for s in own)
+        weights = [math.exp(s.score - top) for s in own]
+        total = sum(weights)
+        masses[passage] = [(_phrase(texts[passage][s.start:s.end]), w / total) for s, w in zip(own, weights)]
+    return masses
+
+
+def span_share(answer: str, masses: list[tuple[str, float]]) -> float:
+    """The weight of the passage's spans that give ``answer``, in its words or fewer or more of them."""
+    phrase = _phrase(answer)
+    return sum(weight for other, weight in masses if not _phrases_differ(other, phrase))
 
 
 _NEXT_WORD = re.compile(r"[ \t]([A-Z][\w’'-]*)")
@@ -157,7 +187,7 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
         rival = max((c.probability for c in candidates if _differs(c.text, candidate.text)), default=0.0)
         agreeing = len({c.passage for c in candidates if c.passage != candidate.passage
                         and set(words(c.text)) == answer_words})
-        weighed.append((candidate, Evidence(candidate.probability, rank, rival, kind_type, candidate.text,
+        weighed.append((candidate, Evidence(candidate.probability, rank, rival, candidate.share, kind_type, candidate.text,
                                             candidate.sentence.text, _sentence_before(articles[candidate.article_id],
                                                                                       candidate.sentence.start),
                                             terms, names[candidate.article_id], agreeing, candidate.passage)))
@@ -190,7 +220,15 @@ def decide(question: str, kind_type: str, candidates: list[Candidate], articles:
 
 def _differs(one: str, other: str) -> bool:
     """Two readings give different answers unless one holds the other ("to Turkey", "Turkey")."""
-    one, other = f" {' '.join(words(one))} ", f" {' '.join(words(other))} "
+    return _phrases_differ(_phrase(one), _phrase(other))
+
+
+def _phrase(text: str) -> str:
+    """A reading's words, space-delimited, for ``_phrases_differ``."""
+    return f" {' '.join(words(text))} "
+
+
+def _phrases_differ(one: str, other: str) -> bool:
     return one not in other and other not in one
 
 

@@ -28,7 +28,7 @@ def test_type_fit_is_neutral_where_any_span_will_do():
 
 
 def evidence(**changes):
-    base = dict(reader_probability=0.9, reader_rank=0, rival_probability=0.1, kind_type="who", answer="Person14",
+    base = dict(reader_probability=0.9, reader_rank=0, rival_probability=0.1, span_share=0.9, kind_type="who", answer="Person14",
                 sentence="The harbour was rebuilt by mayor Person14.", before="", question_terms=frozenset({"harbour", "rebuilt"}),
                 name_support=1.0, agreeing=0, passage_rank=0)
     return Evidence(**{**base, **changes})
@@ -46,6 +46,8 @@ def test_the_shipped_model_prefers_evidence_that_states_what_was_asked():
     model = DecisionModel.load()
     assert model.probability(evidence()) > model.probability(evidence(sentence="Person14 said so."))
     assert model.probability(evidence()) > model.probability(evidence(reader_probability=0.05))
+    # A reader torn between this answer and others is less likely right than one that is not.
+    assert model.probability(evidence()) > model.probability(evidence(span_share=0.3))
 
 
 def test_a_model_fitted_on_other_features_is_refused(tmp_path):

@@ -10,9 +10,10 @@ from index.articles import Article
 from index.embedding import BUNDLED_MODEL, resolve_model
 from index.retrieve import SentenceHit
 from qa.reader.decision import DecisionModel
-from qa.reader.decode import best_spans
+from qa.reader.decode import SpanScore, best_spans
 from qa.reader.features import load_tokenizer, make_windows, pad
-from qa.reader.pipeline import Candidate, asked_names, compose, conflicting, corroborating, decide, described, question_is_supported
+from qa.reader.pipeline import (Candidate, asked_names, compose, conflicting, corroborating, decide, described,
+                                question_is_supported, span_masses, span_share)
 from qa.reader.train import examples_for, label_window, steps_within
 from qa.settings import ReaderSettings
 
@@ -81,6 +82,26 @@ def test_decoding_returns_the_highest_span_within_the_passage(tokenizer):
     spans = best_spans(window, starts, ends, 0.5, max_answer_tokens=10)
     assert passage[spans[0].start:spans[0].end].startswith("Person")
     assert spans[0].score == 7.0 and spans[0].null == starts[0] + ends[0]
+    assert [s.rank for s in spans] == list(range(len(spans)))
+
+
+def test_span_share_is_the_softmax_weight_of_an_answers_wordings_within_its_passage():
+    passages = ["held for almost three years, not weeks", "three years"]
+
+    def span(passage, text, score):
+        start = passages[passage].index(text)
+        return SpanScore(passage, start, start + len(text), score, 0.0, 0.0)
+
+    spans = [span(0, "three years", 2.0), span(0, "almost three years", 2.0), span(0, "weeks", 2.0 + np.log(2.0)),
+             span(1, "three years", -7.0)]
+    masses = span_masses(spans, passages)
+    assert set(masses) == {0, 1}
+    # "weeks" weighs as much as the two wordings of "three years" together; passage 1 is scored alone.
+    assert span_share("three years", masses[0]) == pytest.approx(0.5)
+    assert span_share("weeks", masses[0]) == pytest.approx(0.5)
+    assert span_share("almost three years", masses[0]) == pytest.approx(0.5)
+    assert span_share("three years", masses[1]) == pytest.approx(1.0)
+    assert span_share("Guantanamo", masses[0]) == 0.0
 
 
 def test_names_the_question_gives_must_be_in_the_answers_article():
