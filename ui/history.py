@@ -28,6 +28,8 @@ def storage_key(assistant) -> str:
 def saved(session: ChatSession | None) -> dict:
     if session is None:
         return {"turns": []}
+    # What each answered turn's pronoun was read as, so a follow-up after a reload keeps its subject.
+    stood_for = {id(turn.answer): turn.stood_for for turn in session.conversation.turns}
     turns = []
     for entry in session.entries:
         if not entry.done:
@@ -36,7 +38,8 @@ def saved(session: ChatSession | None) -> dict:
         if entry.answer is not None and not entry.stopped:
             answer = {k: v for k, v in entry.answer.to_dict().items() if k != "retrieved"}
         turns.append({"id": entry.id, "question": entry.question, "answer": answer, "note": entry.note,
-                      "error": entry.error, "rating": entry.rating, "stopped": entry.stopped})
+                      "error": entry.error, "rating": entry.rating, "stopped": entry.stopped,
+                      "stood_for": stood_for.get(id(entry.answer), {})})
     return {"turns": turns[-HISTORY_TURNS:]}
 
 
@@ -55,7 +58,7 @@ def restored(assistant, data: object) -> ChatSession | None:
         session.messages += [{"role": "user", "content": question_html(entry.question)}, entry.bubble]
         session.entries.append(entry)
         if entry.answer is not None:
-            session.conversation.turns.append(Turn(entry.question, entry.answer))
+            session.conversation.turns.append(Turn(entry.question, entry.answer, _stood_for(turn.get("stood_for"))))
     return session if session.entries else None
 
 
@@ -69,6 +72,13 @@ def _entry(turn: dict) -> Entry:
         entry.stopped = True
     entry.bubble["content"] = entry.render()
     return entry
+
+
+def _stood_for(data: object) -> dict[str, str]:
+    """A saved kind -> referent map; anything else (an older or edited history) reads as none."""
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _answer(data: dict) -> Answer:

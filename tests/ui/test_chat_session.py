@@ -75,6 +75,12 @@ def test_history_restores_the_page_and_the_conversation(seed_assistant):
     run(respond(FOLLOW_UP, restored))
     assert "Assad" in restored.entries[1].note, "the restored conversation was not used for the follow-up"
     assert time.monotonic() - started < TURN_WAIT_SECONDS / 2, "the follow-up waited for a restored turn"
+    # What "he" was read as survives a second reload, so the next follow-up keeps the same subject.
+    reloaded = history.restored(seed_assistant, history.saved(restored))
+    assert reloaded.conversation.turns[-1].stood_for == restored.conversation.turns[-1].stood_for != {}
+    edited = history.saved(restored)
+    edited["turns"][-1]["stood_for"] = ["not", "a", "map"]
+    assert history.restored(seed_assistant, edited).conversation.turns[-1].stood_for == {}
 
 
 @pytest.mark.parametrize("stored", [None, {}, {"turns": "x"}, {"turns": [{"question": "no id"}]}, [1, 2]])
