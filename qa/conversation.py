@@ -64,7 +64,30 @@ class Conversation:
             kind = _kind_of(answer.question_type, answer.short_answer, turn.question)
             if kind:
                 found.setdefault(kind, answer.short_answer)
+        # Where no answer names one, the person an earlier question was about ("Which marathon did
+        # Paula Radcliffe win?" -> "Which rival did she outsprint?"), the latest question first.
+        for turn in reversed(self.turns):
+            subject = question_subject(turn.question)
+            if subject:
+                found.setdefault("person", subject)
         return found
+
+
+# "Wh-phrase, auxiliary, subject, verb": the words after the auxiliary of an inverted question name its subject.
+_INVERTED = re.compile(r"^\s*(?:[A-Za-z]+\s+){0,4}?(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)\s+"
+                       r"((?:[A-Z][\w'’-]+\s+){1,2}[A-Z][\w'’-]+)(?:'s)?\s+[a-z]")
+
+
+def question_subject(question: str) -> str | None:
+    """The person a wh-question asks about when it names one as its subject: "Which publisher did
+    David Blunkett say ...?" -> "David Blunkett". Two or three capitalised words, as a person's name
+    is written; None where the subject is what is asked ("Which student asked Tony Blair ...?")."""
+    if not re.match(r"\s*(what|which|who|whom|whose|where|when|why|how|in|at|on|for|from|to)\b", question, re.IGNORECASE):
+        return None
+    match = _INVERTED.match(question)
+    if not match or match.group(1).split()[0] in ("The", "A", "An"):  # "The Rolling Stones": a band, not a he or she
+        return None
+    return match.group(1)
 
 
 def _is_name(text: str) -> bool:

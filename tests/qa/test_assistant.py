@@ -84,6 +84,13 @@ def test_a_pronoun_keeps_standing_for_the_subject_the_story_stays_on(seed_assist
     assert "Brahimi" in discussed.resolved_question and "Assad" not in discussed.resolved_question
 
 
+def test_a_pronoun_with_no_answer_to_stand_for_takes_the_person_the_last_question_was_about(seed_assistant):
+    conversation = seed_assistant.conversation()
+    conversation.ask("Where did Lakhdar Brahimi meet President Assad?")  # a place, or no answer: no "he" either way
+    follow_up = conversation.ask("What did he say about the talks?")
+    assert "Lakhdar Brahimi" in follow_up.resolved_question and follow_up.question == "What did he say about the talks?"
+
+
 def test_a_new_conversation_has_no_history(seed_assistant):
     conversation = seed_assistant.conversation()
     conversation.ask("Who defected from the Syrian military police?")

@@ -1,4 +1,6 @@
-from qa.conversation import _kind_of, asked_noun_kind, is_follow_up, substitute_pronoun
+import pytest
+
+from qa.conversation import _kind_of, asked_noun_kind, is_follow_up, question_subject, substitute_pronoun
 
 
 def test_person_pronouns_take_the_latest_person():
@@ -44,3 +46,16 @@ def test_a_capitalised_answer_to_a_thing_question_is_no_person_to_stand_for_he_o
     assert _kind_of("which", "David Dunne", "Which student asked Tony Blair about his integrity?") == "person"
     # No noun to go by: the answer's shape decides, as before.
     assert _kind_of("what", "David Dunne", "What did the minister call him?") == "person"
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("Which marathon did Paula Radcliffe win in her first race?", "Paula Radcliffe"),
+    ("Which publisher did David Blunkett say he fell in love with?", "David Blunkett"),
+    ("In which city did Darren Campbell win the European title?", "Darren Campbell"),
+    ("Which student asked Tony Blair about his integrity?", None),  # the subject is what is asked
+    ("What growth does the OECD expect?", None),  # one word: a body, not a he or she
+    ("When did The Rolling Stones tour?", None),
+    ("Did Paula Radcliffe win?", None),  # a yes/no question asks no one's deed
+])
+def test_the_subject_an_inverted_question_names(question, subject):
+    assert question_subject(question) == subject
