@@ -60,10 +60,23 @@ def answer_shapes(text: str) -> set[str]:
 # The shapes that can answer each question type; types not listed take any span.
 _WANTED_SHAPES = {"how_many": {"number"}, "how_much": {"number"}, "how_long": {"duration"},
                   "when": {"date"}, "who": {"name"}, "where": {"name"}}
+# "Which <noun> ...?" (also "In which German city ...?"), not "Which is ...?" nor "Which of ...?".
+_WHICH_NOUN = re.compile(r"\s*(?:\w+\s+)?which\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|of)\b)\w",
+                         re.IGNORECASE)
+
+
+def decision_kind(question: str, kind_type: str) -> str:
+    """The question type as the decision weighs it: a what-question that picks one of a kind by its
+    noun ("Which operator ...?") is a "which" question, whose answer is usually named."""
+    return "which" if kind_type == "what" and _WHICH_NOUN.match(question) else kind_type
 
 
 def type_fit(kind_type: str, text: str) -> float | None:
-    """1 when the span has a shape the question asks for, 0 when it has none, None when any span will do."""
+    """1 when the span has a shape the question asks for, 0 when it has none, None when any span will do.
+    A which-question's name fits; a common noun may answer it too ("Which gas ...? oxygen"), so it is
+    no misfit."""
+    if kind_type == "which":
+        return 1.0 if "name" in answer_shapes(text) else None
     wanted = _WANTED_SHAPES.get(kind_type)
     if wanted is None:
         return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
-from qa.reader.decision import DecisionModel, Evidence, question_terms
+from qa.reader.decision import DecisionModel, Evidence, decision_kind, question_terms
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
@@ -173,6 +173,7 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
     Only answers whose article gives the question's numbers and most of its names are weighed: a
     confident span about another town or another year answers a different question."""
     terms = question_terms(question)
+    kind_type = decision_kind(question, kind_type)
     names: dict[str, float | None] = {}
     weighed = []
     for rank, candidate in enumerate(_distinct_answers(candidates)[:settings.decision_candidates]):

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from qa.reader.decision import DECISION_FILE, FEATURES, DecisionModel, Evidence, answer_shapes, features, type_fit
+from qa.reader.decision import (DECISION_FILE, FEATURES, DecisionModel, Evidence, answer_shapes, decision_kind, features,
+                                type_fit)
 
 
 @pytest.mark.parametrize("text, shape", [
@@ -25,6 +26,20 @@ def test_type_fit_is_neutral_where_any_span_will_do():
     assert type_fit("how_long", "2 April") == 0.0
     assert type_fit("who", "the envoy") == 0.0
     assert type_fit("what", "the envoy") is None and type_fit("why", "massacres") is None
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which operator's accounts come bundled with it?", "which"), ("In which German city will Nokia trial it?", "which"),
+    ("Which is the largest?", "what"), ("Which of the films won?", "what"), ("What did he say?", "what"),
+])
+def test_a_what_question_that_picks_one_of_a_kind_by_its_noun_is_a_which_question(question, kind):
+    assert decision_kind(question, "what") == kind
+    assert decision_kind(question, "who") == "who"  # only what-questions are refined
+
+
+def test_a_which_question_is_fitted_by_a_name_and_not_misfitted_by_a_common_noun():
+    assert type_fit("which", "Croke Park") == 1.0
+    assert type_fit("which", "oxygen") is None
 
 
 def evidence(**changes):
