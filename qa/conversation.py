@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qa.question import AUXILIARIES
 from qa.types import Answer, Scope
 
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|there|these|those)\b", re.IGNORECASE)
@@ -74,7 +75,7 @@ class Conversation:
 
 
 # "Wh-phrase, auxiliary, subject, verb": the words after the auxiliary of an inverted question name its subject.
-_INVERTED = re.compile(r"^\s*(?:[A-Za-z]+\s+){0,4}?(?:did|does|do|is|was|were|are|has|have|had|will|would|can|could)\s+"
+_INVERTED = re.compile(rf"^\s*(?:[A-Za-z]+\s+){{0,4}}?(?:{AUXILIARIES})\s+"
                        r"((?:[A-Z][\w'’-]+\s+){1,2}[A-Z][\w'’-]+)(?:'s)?\s+[a-z]")
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The auxiliaries an inverted question opens its clause with ("Did X ...?", "Which club did X ...?").
+AUXILIARIES = "is|are|was|were|do|does|did|has|have|had|can|could|will|would"
+
 _PATTERNS = [
     ("how_many", r"\bhow many\b"),
     ("how_long", r"\bhow (long|soon)\b"),
@@ -15,7 +18,7 @@ _PATTERNS = [
     ("where", r"\bwhere\b|\bwhich (country|city|town|place|region|province|village)\b|\bin what (country|city|town|place)\b"),
     ("when", r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bin which year\b"),
     ("how", r"\bhow\b"),
-    ("yes_no", r"^(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should)\b"),
+    ("yes_no", rf"^({AUXILIARIES}|should)\b"),
     ("what", r"\bwhat\b|\bwhich\b"),
 ]
 

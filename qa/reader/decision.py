@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.text import content_terms, stems, words
+from qa.question import AUXILIARIES
 
 DECISION_FILE = Path(__file__).resolve().parent.parent / "models" / "decision.json"
 
@@ -61,7 +62,7 @@ def answer_shapes(text: str) -> set[str]:
 _WANTED_SHAPES = {"how_many": {"number"}, "how_much": {"number"}, "how_long": {"duration"},
                   "when": {"date"}, "who": {"name"}, "where": {"name"}}
 # "Which <noun> ...?" (also "In which German city ...?"), not "Which is ...?" nor "Which of ...?".
-_WHICH_NOUN = re.compile(r"\s*(?:\w+\s+)?which\s+(?!(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|of)\b)\w",
+_WHICH_NOUN = re.compile(rf"\s*(?:\w+\s+)?which\s+(?!(?:{AUXILIARIES}|of)\b)\w",
                          re.IGNORECASE)
 
 
