@@ -108,29 +108,65 @@ def _continues_a_name(text: str, start: int, end: int, asked: set[str]) -> bool:
 _NAME_WORD = re.compile(r"[A-Z][\w’'.-]*")
 # A name runs on over at most this many capitalised words either side ("Lt Gen Abulaziz al-Shalal").
 _NAME_REACH = 3
+# Lower-case words inside a name or title, between two of its capitalised words ("Bank of America",
+# "Alexander the Great", "The Ballad of Jed Clampett"), at most two in a row. Not "to the": it joins
+# two names more often than it is part of one ("from the Netherlands to the Dutch East India Company").
+_NAME_LINKS = {"of", "the", "of the", "&", "de", "du", "van", "von", "der", "da"}
 
 
 def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int]:
-    """A span inside a name grows to the whole name ("Brahimi" -> "Lakhdar Brahimi"): capitalised
-    words joined by single spaces, never a common word ("The", "In") nor one the question gives."""
+    """A span inside a name grows to the whole name ("Brahimi" -> "Lakhdar Brahimi", "Jed Clampett" ->
+    "Ballad of Jed Clampett"): capitalised words joined by single spaces or by ``_NAME_LINKS``, never
+    a common word ("The", "In") nor one the question gives."""
     if start >= end or not any(c.isupper() for c in text[start:end]):
         return start, end
 
     def joins(word: str) -> bool:
         return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked
 
-    for _ in range(_NAME_REACH):
-        before = text.rfind(" ", max(0, start - 40), start - 1)
-        word = text[before + 1:start - 1]
-        if start < 2 or text[start - 1] != " " or before < 0 or not joins(word):
+    return _grown(_spaced_words(text, start, -1), joins, start), _grown(_spaced_words(text, end, 1), joins, end)
+
+
+def _spaced_words(text: str, edge: int, direction: int) -> list[tuple[str, int, int]]:
+    """The words that single spaces join to ``edge``, before it (``direction`` -1, nearest first) or
+    after it (1), as (word, start, end). After it, a word's closing punctuation ("Borders.") is cut
+    off and ends the run: a name does not run on past its clause. Before it, a line's first word is
+    left out: it opens a headline or paragraph ("Struggling Japanese ...") as often as a name."""
+    if direction < 0:
+        low = max(0, edge - 120)
+        tokens = [(m.group(0), low + m.start(), low + m.end()) for m in re.finditer(r"\S+", text[low:edge])][::-1]
+    else:
+        tokens = [(m.group(0), edge + m.start(), edge + m.end()) for m in re.finditer(r"\S+", text[edge:edge + 120])]
+    run: list[tuple[str, int, int]] = []
+    near = edge
+    for word, start, end in tokens:
+        if (text[end:near] if direction < 0 else text[near:start]) != " " or \
+                (direction < 0 and (start == 0 or text[start - 1] != " ")):
             break
-        start = before + 1
-    for _ in range(_NAME_REACH):
-        match = re.match(r" ([^\s]+)", text[end:end + 40])
-        if not match or not joins(match.group(1).rstrip(".,;:")) or match.group(1) != match.group(1).rstrip(".,;:"):
+        bare = word.rstrip(".,;:") if direction > 0 else word
+        run.append((bare, start, start + len(bare)))
+        if bare != word:
             break
-        end += match.end()
-    return start, end
+        near = start if direction < 0 else end
+    return run
+
+
+def _grown(run: list[tuple[str, int, int]], joins, edge: int) -> int:
+    """``edge`` moved over up to ``_NAME_REACH`` name words of ``run`` (``_spaced_words``), each next
+    to the name or across one or two link words."""
+    taken = 0
+    for _ in range(_NAME_REACH):
+        for links in range(3):
+            linked = sorted(run[taken:taken + links], key=lambda w: w[1])
+            if taken + links < len(run) and joins(run[taken + links][0]) and \
+                    (not links or " ".join(w for w, _, _ in linked) in _NAME_LINKS):
+                taken += links + 1
+                word = run[taken - 1]
+                edge = word[1] if word[1] < edge else word[2]
+                break
+        else:
+            break
+    return edge
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -198,6 +198,32 @@ def test_answer_spans_are_whole_words_without_edge_punctuation():
     assert text[slice(*_trim(text, quoted - 2, quoted + 22))] == "Return to Silent Hill"
 
 
+@pytest.mark.parametrize("text, span, name", [
+    ("The UN envoy Lakhdar Brahimi met him.", "Brahimi", "Lakhdar Brahimi"),
+    ("Carmakers\nStruggling Japanese carmakers cut jobs.", "Japanese", "Japanese"),  # a line's first word
+    ("He sang The Ballad of Jed Clampett on TV.", "Jed Clampett", "Ballad of Jed Clampett"),
+    ("The Bank of England raised rates.", "England", "Bank of England"),
+    ("Alexander the Great won.", "Alexander", "Alexander the Great"),
+    ("It was blocked, said the media watchdog, Reporters Without Borders.", "Reporters", "Reporters Without Borders"),
+    ("He flew from London to Paris on Monday.", "Paris", "Paris"),  # "to" joins two names, it is in none
+    ("Turkey. Officials said so.", "Turkey", "Turkey"),
+    ("Earlier, Mr Brahimi met him.", "Brahimi", "Mr Brahimi"),
+])
+def test_a_span_inside_a_name_grows_to_the_whole_name_and_no_further(text, span, name):
+    from qa.reader.pipeline import _whole_name
+
+    start = text.index(span)
+    assert text[slice(*_whole_name(text, start, start + len(span), set()))] == name
+
+
+def test_a_name_does_not_grow_over_a_word_the_question_gives():
+    from qa.reader.pipeline import _whole_name
+
+    text = "Earlier, Mr Brahimi had also met President Assad in Damascus."
+    start = text.index("Assad")
+    assert text[slice(*_whole_name(text, start, start + 5, {"president"}))] == "Assad"
+
+
 def test_a_source_whose_sentence_also_gives_the_answer_is_no_conflict():
     best = candidate("three years", "The four were held for three years, accused of al-Qaeda links.", 0.99)
     almost = candidate("almost", "The four have been held by the US for almost three years, accused of al-Qaeda links.",
