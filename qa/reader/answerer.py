@@ -11,8 +11,10 @@ from qa.answerer import Abstention, Draft, Question
 from qa.reader.decision import DECISION_FILE, DecisionModel
 from qa.reader.pipeline import compose, conflicting, corroborating, decide, described, question_is_supported, read
 
-_NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without|denied|denies|refused|rejected)\b|n['’]t\b",
-                       re.IGNORECASE)
+# A negation word, not the first part of a compound ("a not-too-distant future", "a no-fly zone"),
+# except "no-one".
+_NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without|denied|denies|refused|rejected)\b(?!-)"
+                       r"|\bno-one\b|n['’]t\b", re.IGNORECASE)
 
 
 class TrainedReader:

@@ -135,3 +135,18 @@ def test_stale_citation_is_reported_after_the_article_changes(tmp_path):
     (corpus / "other.txt").write_text("Another article entirely.", encoding="utf-8")
     assistant.reindex()
     assert assistant.citation_status(citation) == "missing"
+
+
+def test_yes_no_reads_a_negation_but_not_a_compound_that_starts_with_one(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "outlook.txt").write_text(
+        "Economic outlook\n\nThe world economy will regain momentum in a not-too-distant future, the OECD's chief "
+        "economist said on Tuesday. Oil prices rose sharply this year.\n", encoding="utf-8")
+    (corpus / "talks.txt").write_text(
+        "Ceasefire talks\n\nThe envoy did not meet the rebel commanders in Geneva on Monday. The talks resume in "
+        "March.\n", encoding="utf-8")
+    assistant = Assistant.from_directory(corpus)
+    assert assistant.ask("Will the world economy regain momentum, according to the OECD's chief economist?"
+                         ).short_answer == "Yes"
+    assert assistant.ask("Did the envoy meet the rebel commanders in Geneva on Monday?").short_answer == "No"
