@@ -25,7 +25,7 @@ FEATURES = ("reader_logit", "reader_rank", "margin", "type_fit", "type_misfit", 
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "thirteen", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "hundred", "hundreds",
                  "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half",
-                 "several", "first", "second", "third", "fourth", "fifth", "double", "twice", "single", "once"}
+                 "several", "double", "twice", "single", "once"}
 _TIME_UNITS = {"second", "minute", "hour", "day", "week", "fortnight", "month", "year", "decade", "century",
                "season", "term", "night", "weekend"}
 _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -34,7 +34,8 @@ _DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "su
          "tomorrow", "tonight", "christmas", "easter", "spring", "summer", "autumn", "winter", "earlier", "later",
          "ago", "since", "until", "last", "next", "recently", "now"}
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b|'\d\ds\b")
-_DIGIT = re.compile(r"\d")
+# "4th" ranks, it does not count: an ordinal alone is no answer to "how many".
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
 
 
 def _singular(word: str) -> str:
@@ -45,7 +46,7 @@ def answer_shapes(text: str) -> set[str]:
     """What a span looks like: a number, a duration, a date, a name."""
     tokens = [w.lower() for w in re.findall(r"[\w'’-]+", text)]
     shapes = set()
-    numeric = bool(_DIGIT.search(text)) or any(t in _NUMBER_WORDS for t in tokens)
+    numeric = any(t in _NUMBER_WORDS or (any(c.isdigit() for c in t) and not _ORDINAL.fullmatch(t)) for t in tokens)
     if numeric:
         shapes.add("number")
     if numeric and any(_singular(t) in _TIME_UNITS for t in tokens):

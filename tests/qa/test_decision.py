@@ -21,6 +21,12 @@ def test_a_bare_unit_or_a_date_is_no_duration_and_lower_case_is_no_name():
     assert "name" not in answer_shapes("opposition activists")
 
 
+def test_an_ordinal_ranks_and_does_not_count():
+    assert "number" not in answer_shapes("fourth") and "number" not in answer_shapes("4th")
+    assert type_fit("how_many", "fourth") == 0.0 and type_fit("how_many", "125,508") == 1.0
+    assert "number" in answer_shapes("twice") and "date" in answer_shapes("the 4th of July")
+
+
 def test_type_fit_is_neutral_where_any_span_will_do():
     assert type_fit("how_long", "three days") == 1.0
     assert type_fit("how_long", "2 April") == 0.0
