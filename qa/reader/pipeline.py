@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from index.articles import Article
@@ -151,9 +152,9 @@ def _spaced_words(text: str, edge: int, direction: int) -> list[tuple[str, int, 
     return run
 
 
-def _grown(run: list[tuple[str, int, int]], joins, edge: int) -> int:
+def _grown(run: list[tuple[str, int, int]], joins: Callable[[str], bool], edge: int) -> int:
     """``edge`` moved over up to ``_NAME_REACH`` name words of ``run`` (``_spaced_words``), each next
-    to the name or across one or two link words."""
+    to the name or across one or two link words: to a word's start before the name, its end after."""
     taken = 0
     for _ in range(_NAME_REACH):
         for links in range(3):
