@@ -152,8 +152,13 @@ def asked_noun_kind(question: str) -> str | None:
 
 
 def is_follow_up(question: str) -> bool:
+    """A question with a pronoun, one that continues the last ("And Brahimi?", "What about Turkey?"),
+    or a short one that names nothing of its own ("Why?", "Since when?"); "Who met Brahimi?" names
+    its subject and stands alone."""
     words = question.split()
-    return bool(_PRONOUN.search(question)) or len(words) <= 3 or question.lower().startswith(("and ", "what about", "how about"))
+    names_own = any(w[:1].isupper() for w in words[1:])
+    return bool(_PRONOUN.search(question)) or (len(words) <= 3 and not names_own) or \
+        question.lower().startswith(("and ", "what about", "how about"))
 
 
 # The kinds of earlier answer each pronoun can stand for, the likelier first.

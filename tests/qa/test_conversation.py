@@ -23,6 +23,7 @@ def test_follow_up_detection():
     assert is_follow_up("Why did he leave?")
     assert is_follow_up("And Brahimi?")
     assert not is_follow_up("Who is the commander of Syria's military police?")
+    assert is_follow_up("Since when?") and not is_follow_up("Who met Brahimi?")
 
 
 def test_they_and_it_take_named_answers_of_which_questions():
