@@ -59,7 +59,7 @@ class TrainedReader:
         if question.kind.type == "yes_no":
             return self._yes_no(question)
         settings = question.settings.reader
-        candidates = read(self.model, question.text, question.hits, question.articles, settings)
+        candidates = read(self.model, question.text, question.kind.type, question.hits, question.articles, settings)
         decision = decide(question.text, question.kind.type, candidates, question.articles, self.decision, settings)
         best = decision.answer
         if best is None:

@@ -73,10 +73,19 @@ def decision_kind(question: str, kind_type: str) -> str:
     return "which" if kind_type == "what" and _WHICH_NOUN.match(question) else kind_type
 
 
+# Words that open a reason: a why-question's answer is the clause they start. "Was due to open" is a
+# plan, not a cause: after a form of "be", "due to" starts none.
+REASON_CUE = re.compile(r"\b(because( of)?|(?<!\bis )(?<!\bwas )(?<!\bare )(?<!\bwere )(?<!\bbe )(?<!\bbeen )due to|"
+                        r"as a result of|owing to|in order to|so that|in protest (at|against|over)|citing|caused by|"
+                        r"in response to)\b", re.IGNORECASE)
+
+
 def type_fit(kind_type: str, text: str) -> float | None:
     """1 when the span has a shape the question asks for, 0 when it has none, None when any span will do.
     A which-question's name fits; a common noun may answer it too ("Which gas ...? oxygen"), so it is
-    no misfit."""
+    no misfit. A why-question's answer fits when it is a reason clause ("because of a leg injury")."""
+    if kind_type == "why":
+        return 1.0 if REASON_CUE.match(text) else 0.0
     if kind_type == "which":
         return 1.0 if "name" in answer_shapes(text) else None
     wanted = _WANTED_SHAPES.get(kind_type)

@@ -88,11 +88,11 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int) -> dict:
                 left_out = set(paragraphs_of[item.leave_out])
                 allowed = [a for a in every if a not in left_out]
             hits = retriever.search(item.question, settings.top_k, articles=allowed)
-            candidates = read(reader, item.question, hits, assistant.index.articles, settings.reader)
-            for candidate, evidence in weigh(item.question, classify(item.question).type, candidates,
-                                             assistant.index.articles, settings.reader):
+            kind_type = classify(item.question).type
+            candidates = read(reader, item.question, kind_type, hits, assistant.index.articles, settings.reader)
+            for _, evidence in weigh(item.question, kind_type, candidates, assistant.index.articles, settings.reader):
                 rows.append(features(evidence))
-                labels.append(bool(item.golds) and token_f1(candidate.text, item.golds) >= RIGHT_F1)
+                labels.append(bool(item.golds) and token_f1(evidence.answer, item.golds) >= RIGHT_F1)
                 owners.append(number)
             if number % 100 == 0:
                 print(f"{number}/{len(asked)} questions read", flush=True)

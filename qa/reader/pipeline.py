@@ -8,12 +8,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
-from qa.reader.decision import DecisionModel, Evidence, decision_kind, question_terms
+from qa.reader.decision import REASON_CUE, DecisionModel, Evidence, decision_kind, question_terms
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
@@ -38,9 +38,10 @@ class Candidate:
     share: float = 1.0
 
 
-def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict[str, Article],
+def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit], articles: dict[str, Article],
          settings: ReaderSettings) -> list[Candidate]:
-    """Candidate answers from the best retrieved passages, most probable first.
+    """Candidate answers from the best retrieved passages, most probable first, each with the share of
+    its passage's span weight on what it answers (``answer_of``: for a why-question, its reason clause).
 
     A candidate the question itself contains ("four" in "the four Britons"), or that is part of a name
     the question gives ("Lakhdar" of "Lakhdar Brahimi" in "Whom did Brahimi meet?"), is never an answer."""
@@ -70,8 +71,8 @@ def read(reader: SpanReader, question: str, hits: list[ChunkHit], articles: dict
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
-            candidates.append(Candidate(text, article.id, start, end, sentence.score, sentence, span.passage,
-                                        span_share(text, masses[span.passage])))
+            found = Candidate(text, article.id, start, end, sentence.score, sentence, span.passage)
+            candidates.append(replace(found, share=span_share(answer_of(kind_type, found), masses[span.passage])))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
 
@@ -221,11 +222,12 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
                 else None
         if names[candidate.article_id] is None:
             continue
+        answer = answer_of(kind_type, candidate)
         answer_words = set(words(candidate.text))
-        rival = max((c.probability for c in candidates if _differs(c.text, candidate.text)), default=0.0)
+        rival = max((c.probability for c in candidates if _differs(answer_of(kind_type, c), answer)), default=0.0)
         agreeing = len({c.passage for c in candidates if c.passage != candidate.passage
                         and set(words(c.text)) == answer_words})
-        weighed.append((candidate, Evidence(candidate.probability, rank, rival, candidate.share, kind_type, candidate.text,
+        weighed.append((candidate, Evidence(candidate.probability, rank, rival, candidate.share, kind_type, answer,
                                             candidate.sentence.text, _sentence_before(articles[candidate.article_id],
                                                                                       candidate.sentence.start),
                                             terms, names[candidate.article_id], agreeing, candidate.passage)))
@@ -374,19 +376,23 @@ def corroborating(best: Candidate, candidates: list[Candidate], settings: Reader
     return found
 
 
-# Words that open a reason clause; a "why" answer inside such a clause is given as the whole clause.
-_CAUSAL = re.compile(r"\b(because( of)?|due to|as a result of|owing to|in order to|so that|in protest (at|against|over)|"
-                     r"citing|caused by|in response to)\b", re.IGNORECASE)
+# A "why" answer inside a reason clause (decision.REASON_CUE) is given as the whole clause.
 # Where a reason clause stops: a sentence end, or a comma before an attribution ("..., he said").
 _CLAUSE_END = re.compile(r"[;.!?](?=[”\"’']?(\s|$))|,[”\"’']?\s+(?=(he|she|they|it|we|i)\b|([\w’'-]+\s+){0,4}"
                          r"(said|says|saying|told|added|reported|according)\b)")
+
+
+def answer_of(kind_type: str, candidate: Candidate) -> str:
+    """What a reading answers: its span, or for a why-question the reason clause the span sits in, so
+    that readings inside one clause ("massacres", "towns and villages") are one answer."""
+    return reason_clause(candidate) if kind_type == "why" else candidate.text
 
 
 def reason_clause(best: Candidate) -> str:
     """For "why": the reason clause the reader's span sits in ("because ... villages"), else the span."""
     sentence = best.sentence.text
     start, end = best.start - best.sentence.start, best.end - best.sentence.start
-    cues = [m for m in _CAUSAL.finditer(sentence, 0, end) if m.start() <= start]
+    cues = [m for m in REASON_CUE.finditer(sentence, 0, end) if m.start() <= start]
     if not cues:
         return best.text
     stop = _CLAUSE_END.search(sentence, end)
@@ -398,7 +404,7 @@ def compose(kind_type: str, best: Candidate, conflict: Candidate | None,
     """The short answer (verbatim), the lead as (text, quote it cites) parts, and the quotes: the
     answer itself, then the one sentence that states it; other sources saying the same follow it,
     and a conflict adds the source that says otherwise."""
-    short = reason_clause(best) if kind_type == "why" else best.text
+    short = answer_of(kind_type, best)
     lead = short[0].upper() + short[1:] if kind_type == "why" else short
     quotes = [best.sentence, *(c.sentence for c in support)]
     parts = [(lead, 0)]

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from qa.reader.decision import (DECISION_FILE, FEATURES, DecisionModel, Evidence, answer_shapes, decision_kind, features,
-                                type_fit)
+from qa.reader.decision import (DECISION_FILE, FEATURES, REASON_CUE, DecisionModel, Evidence, answer_shapes, decision_kind,
+                                features, type_fit)
 
 
 @pytest.mark.parametrize("text, shape", [
@@ -31,7 +31,14 @@ def test_type_fit_is_neutral_where_any_span_will_do():
     assert type_fit("how_long", "three days") == 1.0
     assert type_fit("how_long", "2 April") == 0.0
     assert type_fit("who", "the envoy") == 0.0
-    assert type_fit("what", "the envoy") is None and type_fit("why", "massacres") is None
+    assert type_fit("what", "the envoy") is None
+
+
+def test_a_why_answer_fits_when_it_is_a_reason_clause():
+    assert type_fit("why", "because the military had perpetrated massacres") == 1.0
+    assert type_fit("why", "Due to a knee injury") == 1.0
+    assert type_fit("why", "massacres") == 0.0
+    assert not REASON_CUE.search("The play was due to open in Kampala") and REASON_CUE.search("delayed due to rain")
 
 
 @pytest.mark.parametrize("question, kind", [

@@ -9,11 +9,11 @@ import pytest
 from index.articles import Article
 from index.embedding import BUNDLED_MODEL, resolve_model
 from index.retrieve import SentenceHit
-from qa.reader.decision import DecisionModel
+from qa.reader.decision import FEATURES, DecisionModel, features
 from qa.reader.decode import SpanScore, best_spans
 from qa.reader.features import load_tokenizer, make_windows, pad
 from qa.reader.pipeline import (Candidate, asked_names, compose, conflicting, corroborating, decide, described,
-                                question_is_supported, span_masses, span_share)
+                                question_is_supported, span_masses, span_share, weigh)
 from qa.reader.train import examples_for, label_window, steps_within
 from qa.settings import ReaderSettings
 
@@ -139,6 +139,17 @@ def test_decide_prefers_a_span_of_the_asked_shape_to_a_slightly_likelier_one():
     decision = decide("How long does the festival in Odense last?", "how_long", [date, duration], articles,
                       DecisionModel.load(), SETTINGS)
     assert decision.best is duration
+
+
+def test_readings_inside_one_reason_clause_are_one_answer_to_a_why_question():
+    sentence = "He said he had defected because the military had perpetrated massacres in towns and villages."
+    articles = {"a.txt": Article("a.txt", "t", sentence)}
+    towns, massacres = candidate("towns and villages", sentence, 0.6), candidate("massacres", sentence, 0.6)
+    weighed = weigh("Why did he defect?", "why", [towns, massacres], articles, SETTINGS)
+    evidence = weighed[0][1]
+    assert evidence.answer == "because the military had perpetrated massacres in towns and villages"
+    assert evidence.rival_probability == 0.0  # "massacres" sits in the same clause: no rival
+    assert features(evidence)[FEATURES.index("type_fit")] == 1.0
 
 
 def test_conflicts_need_another_source_saying_the_same_thing_otherwise():
