@@ -59,6 +59,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         article = articles[chunk.article_id]
         start, end = _whole_name(article.text, *_trim(article.text, chunk.start + span.start, chunk.start + span.end),
                                  asked)
+        if kind_type in _PHRASE_TYPES:
+            start, end = _whole_quoted_phrase(article.text, start, end)
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -127,6 +129,26 @@ def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, 
         return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked
 
     return _grown(_spaced_words(text, start, -1), joins, start), _grown(_spaced_words(text, end, 1), joins, end)
+
+
+# Question types answered by a phrase rather than a name, a number or a date.
+_PHRASE_TYPES = {"what", "why", "how", "other"}
+# A quoted fragment: opens lower-case, ends without a sentence stop ("discuss “the many steps to be taken
+# in the future”"), on one line.
+_QUOTED_FRAGMENT = re.compile(r"[“\"]([a-z][^“”\"\n]*?[^.!?,;:“”\"\n])[”\"]")
+# The longest quoted fragment given whole; a longer quotation is a statement, not a phrase.
+_QUOTED_PHRASE_WORDS = 12
+
+
+def _whole_quoted_phrase(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span inside a quoted fragment grows to the whole fragment: the words a reporter quotes are
+    one phrase ("the many steps" -> "the many steps to be taken in the future")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    for match in _QUOTED_FRAGMENT.finditer(text, line_start, len(text) if line_end < 0 else line_end):
+        if match.start(1) <= start and end <= match.end(1) and len(match.group(1).split()) <= _QUOTED_PHRASE_WORDS:
+            return match.start(1), match.end(1)
+    return start, end
 
 
 def _spaced_words(text: str, edge: int, direction: int) -> list[tuple[str, int, int]]:

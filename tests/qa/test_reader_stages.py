@@ -227,6 +227,16 @@ def test_a_span_inside_a_name_grows_to_the_whole_name_and_no_further(text, span,
     assert text[slice(*_whole_name(text, start, start + len(span), set()))] == name
 
 
+def test_a_span_inside_a_quoted_fragment_grows_to_the_whole_fragment():
+    from qa.reader.pipeline import _whole_quoted_phrase
+    text = 'He met Assad to discuss “the many steps to be taken in the future”.\nShe said: "It was an old dance injury."'
+    steps = text.index("the many steps")
+    assert text[slice(*_whole_quoted_phrase(text, steps, steps + len("the many steps")))] == \
+        "the many steps to be taken in the future"
+    injury = text.index("dance injury")  # a quoted sentence is a statement, not one phrase
+    assert _whole_quoted_phrase(text, injury, injury + len("dance injury")) == (injury, injury + len("dance injury"))
+
+
 def test_a_name_does_not_grow_over_a_word_the_question_gives():
     from qa.reader.pipeline import _whole_name
 
