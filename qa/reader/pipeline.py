@@ -235,6 +235,7 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
     terms = question_terms(question)
     kind_type = decision_kind(question, kind_type)
     names: dict[str, float | None] = {}
+    answers = [answer_of(kind_type, c) for c in candidates]
     weighed = []
     for rank, candidate in enumerate(_distinct_answers(candidates)[:settings.decision_candidates]):
         if candidate.article_id not in names:
@@ -246,7 +247,7 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
             continue
         answer = answer_of(kind_type, candidate)
         answer_words = set(words(candidate.text))
-        rival = max((c.probability for c in candidates if _differs(answer_of(kind_type, c), answer)), default=0.0)
+        rival = max((c.probability for c, other in zip(candidates, answers) if _differs(other, answer)), default=0.0)
         agreeing = len({c.passage for c in candidates if c.passage != candidate.passage
                         and set(words(c.text)) == answer_words})
         weighed.append((candidate, Evidence(candidate.probability, rank, rival, candidate.share, kind_type, answer,
@@ -398,7 +399,6 @@ def corroborating(best: Candidate, candidates: list[Candidate], settings: Reader
     return found
 
 
-# A "why" answer inside a reason clause (decision.REASON_CUE) is given as the whole clause.
 # Where a reason clause stops: a sentence end, or a comma before an attribution ("..., he said").
 _CLAUSE_END = re.compile(r"[;.!?](?=[”\"’']?(\s|$))|,[”\"’']?\s+(?=(he|she|they|it|we|i)\b|([\w’'-]+\s+){0,4}"
                          r"(said|says|saying|told|added|reported|according)\b)")
