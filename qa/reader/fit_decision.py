@@ -6,6 +6,9 @@ questions are asked of it:
 - the held-out article's questions (the reader never saw them), answerable or not;
 - questions of the reader's training articles, searched with their own article left out: the
   detail is in no article, as when a user asks about a story the corpus does not hold.
+With ``--paraphrases`` every question is also asked in the rewording that file gives it
+(data/README.md); a question and its rewording fall in the same fold. Not by default: it moved the
+decision's calibration, not its ranking (README).
 Each of the reader's distinct answers is one example, right when its token F1 with a gold answer
 reaches ``RIGHT_F1``. Nothing here reads an evaluation set.
 """
@@ -15,13 +18,14 @@ import argparse
 import json
 import random
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from qa.reader.decision import DECISION_FILE, FEATURES, features
 from qa.reader.model import MODEL_FILE, SpanReader, raw_meta
+from qa.reader.train import PARAPHRASES, auc, fit_logistic, read_paraphrases, read_squad
 
 # A reading counts as right from this token F1 with a gold answer ("the Turkish border" for "near
 # the Turkish border"): what a reader would accept as the answer.
@@ -37,6 +41,17 @@ class Asked:
     question: str
     golds: tuple[str, ...]
     leave_out: str | None  # the article whose paragraphs are not searched
+    owner: int = 0  # the question it words; a rewording shares its original's owner
+
+
+def with_paraphrases(asked: list[Asked], paraphrases: dict[str, str]) -> list[Asked]:
+    """Each question numbered as its own owner, followed by its rewording where there is one."""
+    out = []
+    for owner, item in enumerate(asked):
+        out.append(replace(item, owner=owner))
+        if item.question in paraphrases:
+            out.append(replace(item, question=paraphrases[item.question], owner=owner))
+    return out
 
 
 def questions(articles: list[tuple[str, list[dict]]], held_out: str, unrelated: int, seed: int) -> list[Asked]:
@@ -53,12 +68,11 @@ def questions(articles: list[tuple[str, list[dict]]], held_out: str, unrelated: 
     return asked + random.Random(seed).sample(others, min(unrelated, len(others)))
 
 
-def fit(weights: Path, out: Path, unrelated: int, seed: int) -> dict:
+def fit(weights: Path, out: Path, unrelated: int, seed: int, paraphrases: Path | None = None) -> dict:
     from index.retrieve import Retriever
     from qa import Assistant, Settings
     from qa.question import classify
     from qa.reader.pipeline import read, weigh
-    from qa.reader.train import auc, fit_logistic, read_squad
     from qa.scoring import token_f1
 
     meta = raw_meta(weights)
@@ -81,7 +95,8 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int) -> dict:
                             settings.reader.quantized)
         every = list(assistant.index.articles)
         rows, labels, owners = [], [], []
-        asked = questions(articles, held_out, unrelated, seed)
+        originals = questions(articles, held_out, unrelated, seed)
+        asked = with_paraphrases(originals, read_paraphrases(paraphrases))
         for number, item in enumerate(asked):
             allowed = None
             if item.leave_out:
@@ -93,7 +108,7 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int) -> dict:
             for _, evidence in weigh(item.question, kind_type, candidates, assistant.index.articles, settings.reader):
                 rows.append(features(evidence))
                 labels.append(bool(item.golds) and token_f1(evidence.answer, item.golds) >= RIGHT_F1)
-                owners.append(number)
+                owners.append(item.owner)
             if number % 100 == 0:
                 print(f"{number}/{len(asked)} questions read", flush=True)
     x, y = np.asarray(rows), np.asarray(labels, dtype=np.float64)
@@ -107,8 +122,9 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int) -> dict:
     record = {
         "features": list(FEATURES), "weights": [round(float(w), 6) for w in fitted],
         "reader_model": weights.name, "right_f1": RIGHT_F1,
-        "questions": len(asked), "held_out_questions": sum(a.leave_out is None for a in asked),
-        "unrelated_questions": sum(a.leave_out is not None for a in asked),
+        "questions": len(originals), "held_out_questions": sum(a.leave_out is None for a in originals),
+        "unrelated_questions": sum(a.leave_out is not None for a in originals),
+        "paraphrased_questions": len(asked) - len(originals),
         "readings": len(y), "right_readings": int(y.sum()),
         "two_fold_auc": round(auc(held_scores, y), 4),
         "command": "python -m qa.reader.fit_decision",
@@ -123,8 +139,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DECISION_FILE)
     parser.add_argument("--unrelated", type=int, default=400, help="training-article questions asked without their article")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--paraphrases", type=Path, nargs="?", const=PARAPHRASES, default=None,
+                        help=f"also ask each question in its rewording (JSONL: question, paraphrase; bare: {PARAPHRASES.name})")
     args = parser.parse_args(argv)
-    print(json.dumps(fit(args.weights, args.out, args.unrelated, args.seed), indent=2))
+    print(json.dumps(fit(args.weights, args.out, args.unrelated, args.seed, args.paraphrases), indent=2))
 
 
 if __name__ == "__main__":

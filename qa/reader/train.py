@@ -2,9 +2,10 @@
 
 Fitted only on SQuAD 2.0 *training* questions (../shared/data/squad-v2-train), which no evaluation
 set contains, plus optional extra files in the same format (``--extra-data``: questions generated
-from AG News by ``python -m qa.reader.synth``). One SQuAD article is held out: the report's figures
-and the answerability calibration come from it, never from data the adapters saw. Every number that
-shapes the fit is a field of ``TrainConfig``, written into the model file and the report. The fit
+from AG News by ``python -m qa.reader.synth``) and rewordings of training questions
+(``--paraphrases``, data/README.md), each a further example on the same paragraph. One SQuAD article
+is held out: the report's figures and the answerability calibration come from it, never from data
+the adapters saw. Every number that shapes the fit is a field of ``TrainConfig``, written into the model file and the report. The fit
 runs on a CUDA device where one exists (bfloat16 autocast), else on the CPU threads configured.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from qa.reader.decode import FEATURES, answer_features, best_spans
 from qa.reader.features import Window, load_tokenizer, make_windows, pad
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
+PARAPHRASES = Path(__file__).resolve().parent / "data" / "paraphrases.jsonl"
 REPORT_FILE = MODEL_FILE.with_name("reader-report.md")
 # The pace is timed between these shares of the time budget, not from the start: on a GPU the first
 # few hundred steps are slow (kernels are chosen for every new batch shape), and a pace taken from
@@ -36,6 +38,9 @@ class TrainConfig:
     data: str = "../shared/data/squad-v2-train/train-v2.0-first10.json"
     # Further SQuAD-format files fitted on (comma-separated), never held out.
     extra_data: str = ""
+    # Rewordings of training questions (JSONL: question, paraphrase; e.g. qa/reader/data/paraphrases.jsonl),
+    # each a further example. None by default: with the shipped file the reader read news worse (README).
+    paraphrases: str = ""
     held_out_article: str = "Solar_energy"
     rank: int = 16
     alpha: float = 32.0
@@ -75,8 +80,24 @@ def read_squad(path: Path) -> list[tuple[str, list[dict]]]:
     return [(a["title"], a["paragraphs"]) for a in data]
 
 
+def read_paraphrases(path: Path | None) -> dict[str, str]:
+    """Original question -> its rewording."""
+    if path is None:
+        return {}
+    pairs = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            pairs[row["question"]] = row["paraphrase"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{path}:{number}: expected {{\"question\": ..., \"paraphrase\": ...}} ({error})") from None
+    return pairs
+
+
 def examples_for(articles: list[tuple[str, list[dict]]], negative_rate: float, hard_share: float,
-                 rng: random.Random) -> list[Example]:
+                 rng: random.Random, paraphrases: dict[str, str] | None = None) -> list[Example]:
     examples: list[Example] = []
     for title, paragraphs in articles:
         terms = [set(content_terms(p["context"])) for p in paragraphs]
@@ -88,6 +109,8 @@ def examples_for(articles: list[tuple[str, list[dict]]], negative_rate: float, h
                 golds = tuple(dict.fromkeys(a["text"] for a in answers))
                 span = (answers[0]["answer_start"], answers[0]["answer_start"] + len(answers[0]["text"])) if answers else None
                 examples.append(Example(qa["question"], context, span, golds, title))
+                if paraphrases and qa["question"] in paraphrases:
+                    examples.append(Example(paraphrases[qa["question"]], context, span, golds, title))
                 if not answers or not others or rng.random() >= negative_rate:
                     continue
                 # Paragraphs that contain the answer are no negatives, hard or not.
@@ -149,7 +172,8 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
     held_articles = [a for a in articles if a[0] == config.held_out_article]
     for extra in filter(None, config.extra_data.split(",")):
         fit_articles += read_squad(Path(extra))
-    train_examples = examples_for(fit_articles, config.negative_rate, config.hard_negative_share, rng)
+    paraphrases = read_paraphrases(Path(config.paraphrases)) if config.paraphrases else {}
+    train_examples = examples_for(fit_articles, config.negative_rate, config.hard_negative_share, rng, paraphrases)
     held_examples = examples_for(held_articles, config.negative_rate, config.hard_negative_share,
                                  random.Random(config.seed + 1))
     windows, labels, _ = build_windows(tokenizer, train_examples, config)
@@ -325,7 +349,9 @@ def write_report(meta: dict, path: Path, model: Path) -> None:
         "",
         f"Written by `python -m qa.train`; model file `{model.name}` ({model.stat().st_size / 1e6:.2f} MB).",
         "Fitted on SQuAD 2.0 training questions"
-        + (f" and the generated questions of `{meta['config']['extra_data']}`" if meta['config'].get('extra_data') else " only")
+        + (f" and the generated questions of `{meta['config']['extra_data']}`" if meta['config'].get('extra_data') else "")
+        + (f", with the rewordings of `{meta['config']['paraphrases']}`" if meta['config'].get('paraphrases') else "")
+        + (" only" if not meta['config'].get('extra_data') and not meta['config'].get('paraphrases') else "")
         + "; figures below are on the held-out article "
         f"`{meta['config']['held_out_article']}` (paragraph given, with no-answer pairings), never seen in training.",
         "",

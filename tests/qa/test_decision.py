@@ -1,10 +1,14 @@
 """The decision model's inputs: answer shapes against question types, and its fitted file."""
 import json
+from pathlib import Path
 
 import pytest
 
 from qa.reader.decision import (DECISION_FILE, FEATURES, REASON_CUE, DecisionModel, Evidence, answer_shapes, decision_kind,
                                 features, type_fit)
+from qa.reader.fit_decision import Asked, questions, with_paraphrases
+from qa.reader.model import MODEL_FILE, raw_meta
+from qa.reader.train import PARAPHRASES, read_paraphrases, read_squad
 
 
 @pytest.mark.parametrize("text, shape", [
@@ -84,3 +88,30 @@ def test_a_model_fitted_on_other_features_is_refused(tmp_path):
     stale.write_text(json.dumps({**record, "features": record["features"][:-1]}))
     with pytest.raises(ValueError, match="fit_decision"):
         DecisionModel.load(stale)
+
+
+def test_a_rewording_is_asked_after_its_question_and_falls_in_its_fold():
+    asked = [Asked("Who founded the company?", ("Ann",), None), Asked("When?", (), "Other")]
+    out = with_paraphrases(asked, {"Who founded the company?": "Who set up the firm?"})
+    assert [(a.question, a.golds, a.owner) for a in out] == [
+        ("Who founded the company?", ("Ann",), 0), ("Who set up the firm?", ("Ann",), 0), ("When?", (), 1)]
+
+
+def test_a_malformed_rewording_line_is_named(tmp_path):
+    path = tmp_path / "paraphrases.jsonl"
+    path.write_text('{"question": "Who?", "paraphrase": "Which person?"}\n{"question": "When?"}\n')
+    with pytest.raises(ValueError, match=r"paraphrases.jsonl:2"):
+        read_paraphrases(path)
+
+
+def test_the_shipped_rewordings_keep_their_answers_out_and_word_every_fitted_question(shared_data):
+    meta = raw_meta(MODEL_FILE)
+    articles = read_squad(shared_data / Path(meta["config"]["data"]).relative_to("../shared/data"))
+    golds = {qa["question"]: [a["text"] for a in qa["answers"]]
+             for _, paragraphs in articles for paragraph in paragraphs for qa in paragraph["qas"]}
+    pairs = read_paraphrases(PARAPHRASES)
+    assert set(pairs) <= set(golds)
+    assert {a.question for a in questions(articles, meta["config"]["held_out_article"], 400, 13)} <= set(pairs)
+    for question, paraphrase in pairs.items():
+        assert paraphrase != question and paraphrase.endswith("?")
+        assert not any(gold.lower() in paraphrase.lower() for gold in golds[question]), question

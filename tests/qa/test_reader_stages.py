@@ -69,6 +69,12 @@ def test_hard_negatives_share_the_question_words_and_never_hold_the_answer():
     examples = examples_for([("T", paragraphs)], negative_rate=1.0, hard_share=1.0, rng=random.Random(0))
     assert [e.passage for e in examples if e.answer is None] == ["The Town14 harbour is old and often rebuilt."]
     assert examples[0].answer == (answered.index("Person14"), answered.index("Person14") + len("Person14"))
+    # A rewording is one more example on the same paragraph with the same answer; the rest is as before.
+    reworded = examples_for([("T", paragraphs)], negative_rate=1.0, hard_share=1.0, rng=random.Random(0),
+                            paraphrases={"Who rebuilt the harbour of Town14?": "Who restored Town14's port?"})
+    assert [(e.question, e.passage, e.answer) for e in reworded] == [
+        (examples[0].question, answered, examples[0].answer), ("Who restored Town14's port?", answered, examples[0].answer),
+        *[(e.question, e.passage, e.answer) for e in examples[1:]]]
 
 
 def test_decoding_returns_the_highest_span_within_the_passage(tokenizer):
