@@ -118,17 +118,28 @@ _NAME_REACH = 3
 _NAME_LINKS = {"of", "the", "of the", "&", "de", "du", "van", "von", "der", "da"}
 
 
+# A name's "'s" and what follows it. A possessive is followed by what it owns ("Brahimi's visit"); followed by
+# a verb or a clause's end, the "'s" is the name's own ("Standard & Poor's has classed", "McDonald's said").
+_NAME_S = re.compile(r"['’]s(?=[,;:.]|\s+(\w+))")
+_AFTER_A_NAME = {"has", "had", "have", "is", "was", "were", "are", "will", "would", "said", "says", "can", "could",
+                 "may", "might", "should", "must", "did", "does", "also"}
+
+
 def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int]:
     """A span inside a name grows to the whole name ("Brahimi" -> "Lakhdar Brahimi", "Jed Clampett" ->
-    "Ballad of Jed Clampett"): capitalised words joined by single spaces or by ``_NAME_LINKS``, never
-    a common word ("The", "In") nor one the question gives."""
+    "Ballad of Jed Clampett", "Standard & Poor" -> "Standard & Poor's" before a verb): capitalised words
+    joined by single spaces or by ``_NAME_LINKS``, never a common word ("The", "In") nor one the question gives."""
     if start >= end or not any(c.isupper() for c in text[start:end]):
         return start, end
 
     def joins(word: str) -> bool:
         return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked
 
-    return _grown(_spaced_words(text, start, -1), joins, start), _grown(_spaced_words(text, end, 1), joins, end)
+    start, end = _grown(_spaced_words(text, start, -1), joins, start), _grown(_spaced_words(text, end, 1), joins, end)
+    owned = _NAME_S.match(text, end)
+    if owned and text[end - 1].isalpha() and (owned.group(1) is None or owned.group(1).lower() in _AFTER_A_NAME):
+        end = owned.end()
+    return start, end
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

@@ -225,6 +225,9 @@ def test_answer_spans_are_whole_words_without_edge_punctuation():
     ("He flew from London to Paris on Monday.", "Paris", "Paris"),  # "to" joins two names, it is in none
     ("Turkey. Officials said so.", "Turkey", "Turkey"),
     ("Earlier, Mr Brahimi met him.", "Brahimi", "Mr Brahimi"),
+    ("Standard & Poor's has classed Russian bonds.", "Standard & Poor", "Standard & Poor's"),  # 's of the name
+    ("Profits rose, McDonald’s said.", "McDonald", "McDonald’s"),
+    ("Brahimi's visit to Damascus ended.", "Brahimi", "Brahimi"),  # a possessive: what it owns follows
 ])
 def test_a_span_inside_a_name_grows_to_the_whole_name_and_no_further(text, span, name):
     from qa.reader.pipeline import _whole_name
