@@ -5,8 +5,9 @@ set contains, plus optional extra files in the same format (``--extra-data``: qu
 from AG News by ``python -m qa.reader.synth``) and rewordings of training questions
 (``--paraphrases``, data/README.md), each a further example on the same paragraph. One SQuAD article
 is held out: the report's figures and the answerability calibration come from it, never from data
-the adapters saw. Every number that shapes the fit is a field of ``TrainConfig``, written into the model file and the report. The fit
-runs on a CUDA device where one exists (bfloat16 autocast), else on the CPU threads configured.
+the adapters saw. Every number that shapes the fit is a field of ``TrainConfig``, written into the
+model file and the report. The fit runs on a CUDA device where one exists (bfloat16 autocast), else
+on the CPU threads configured.
 """
 from __future__ import annotations
 
@@ -343,17 +344,15 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def write_report(meta: dict, path: Path, model: Path) -> None:
-    held = meta["held_out"]
+    held, config = meta["held_out"], meta["config"]
+    also = (f" and the generated questions of `{config['extra_data']}`" if config.get("extra_data") else "") \
+        + (f", with the rewordings of `{config['paraphrases']}`" if config.get("paraphrases") else "")
     lines = [
         "# Reader model report",
         "",
         f"Written by `python -m qa.train`; model file `{model.name}` ({model.stat().st_size / 1e6:.2f} MB).",
-        "Fitted on SQuAD 2.0 training questions"
-        + (f" and the generated questions of `{meta['config']['extra_data']}`" if meta['config'].get('extra_data') else "")
-        + (f", with the rewordings of `{meta['config']['paraphrases']}`" if meta['config'].get('paraphrases') else "")
-        + (" only" if not meta['config'].get('extra_data') and not meta['config'].get('paraphrases') else "")
-        + "; figures below are on the held-out article "
-        f"`{meta['config']['held_out_article']}` (paragraph given, with no-answer pairings), never seen in training.",
+        f"Fitted on SQuAD 2.0 training questions{also or ' only'}; figures below are on the held-out article "
+        f"`{config['held_out_article']}` (paragraph given, with no-answer pairings), never seen in training.",
         "",
         "| figure | value |",
         "|---|---:|",
@@ -371,7 +370,7 @@ def write_report(meta: dict, path: Path, model: Path) -> None:
         "Configuration:",
         "",
         "```json",
-        json.dumps(meta["config"], indent=2),
+        json.dumps(config, indent=2),
         "```",
         "",
     ]
