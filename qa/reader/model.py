@@ -19,7 +19,7 @@ from qa.reader.features import load_tokenizer, make_windows, pad
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
 # Bump when the exported graph changes, so old caches are not reused.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -86,17 +86,8 @@ def load_weights(model_path: str | Path, path: Path) -> ReaderNet:
 
 
 def export_onnx(net: ReaderNet, out: Path) -> None:
-    import warnings
+    from index.onnx_encoder import export_transformer
 
-    example = torch.ones(2, 16, dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            net, (example, example, torch.zeros_like(example)), str(out), dynamo=False,
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["start_logits", "end_logits", "answerable_logit"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
-                          "start_logits": axes, "end_logits": axes, "answerable_logit": {0: "batch"}},
-            opset_version=17,
-        )
+    export_transformer(net, net.encoder, out, {"start_logits": axes, "end_logits": axes,
+                                               "answerable_logit": {0: "batch"}})
