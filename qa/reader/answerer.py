@@ -48,9 +48,10 @@ class TrainedReader:
 
     def prepare(self) -> None:
         """Export the reader once (indexing time), so answering never needs torch."""
-        from qa.reader.model import ensure_reader_exported
+        from qa.reader.model import MODEL_FILES, ensure_reader_exported
 
-        ensure_reader_exported(self._model_path, self._cache, quantized=self._quantized)
+        for weights in MODEL_FILES:
+            ensure_reader_exported(self._model_path, self._cache, weights, self._quantized)
 
     def warm_up(self) -> None:
         self.model.read("Who met the envoy?", ["President Assad met the envoy in Damascus."])

@@ -20,7 +20,7 @@ from qa.question import AUXILIARIES
 DECISION_FILE = Path(__file__).resolve().parent.parent / "models" / "decision.json"
 
 FEATURES = ("reader_logit", "reader_rank", "margin", "type_fit", "type_misfit", "question_overlap", "context_overlap", "name_support", "agreeing",
-            "passage_rank", "span_share")
+            "passage_rank", "span_share", "member_support")
 
 _NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
                  "thirteen", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "hundred", "hundreds",
@@ -110,6 +110,7 @@ class Evidence:
     name_support: float  # share of the question's names in the answer's article (1 when it names none)
     agreeing: int  # other passages whose best reading is the same answer
     passage_rank: int  # the retrieved passage the answer is in, 0 = best
+    member_support: float  # share of the reader's members whose own answer it is
 
 
 def features(evidence: Evidence) -> list[float]:
@@ -123,7 +124,8 @@ def features(evidence: Evidence) -> list[float]:
     context = len(asked & before_terms) / len(asked) if asked else 0.0
     return [math.log(p / (1 - p)), min(evidence.reader_rank, 4) / 4, evidence.reader_probability - evidence.rival_probability,
             1.0 if fit == 1.0 else 0.0, 1.0 if fit == 0.0 else 0.0, overlap, context, evidence.name_support,
-            min(evidence.agreeing, 2) / 2, min(evidence.passage_rank, 3) / 3, evidence.span_share]
+            min(evidence.agreeing, 2) / 2, min(evidence.passage_rank, 3) / 3, evidence.span_share,
+            evidence.member_support]
 
 
 def question_terms(question: str) -> frozenset[str]:

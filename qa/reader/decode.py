@@ -17,6 +17,8 @@ class SpanScore:
     null: float  # the window's no-answer score (both logits at [CLS])
     answerable: float  # the window's answerability logit
     rank: int = 0  # its place among its window's best spans, 0 = the best
+    # The share of the reader's members whose own answer overlaps this span (``member_support``).
+    support: float = 1.0
 
 
 def best_spans(window: Window, start_logits: np.ndarray, end_logits: np.ndarray, answerable: float,
@@ -40,6 +42,15 @@ def best_spans(window: Window, start_logits: np.ndarray, end_logits: np.ndarray,
         spans.append(SpanScore(window.passage, int(window.offsets[s, 0]), int(window.offsets[e, 1]),
                                float(pair[s, e]), null, float(answerable), len(spans)))
     return spans
+
+
+def member_support(span: SpanScore, answers: list[SpanScore | None]) -> float:
+    """The share of the members' own answers (each member's most probable span over every window,
+    None where it found none) that overlap ``span`` in its passage: members fitted apart agree on a
+    right answer more often than on a wrong one."""
+    agreeing = sum(1 for a in answers if a is not None and a.passage == span.passage
+                   and a.start < span.end and span.start < a.end)
+    return agreeing / len(answers) if answers else 1.0
 
 
 FEATURES = ("span_minus_null", "answerable_logit", "span_score")

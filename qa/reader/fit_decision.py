@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.reader.decision import DECISION_FILE, FEATURES, features
-from qa.reader.model import MODEL_FILE, SpanReader, raw_meta
+from qa.reader.model import MODEL_FILES, SpanReader, raw_meta
 from qa.reader.train import PARAPHRASES, auc, fit_logistic, read_paraphrases, read_squad
 
 # A reading counts as right from this token F1 with a gold answer ("the Turkish border" for "near
@@ -68,14 +68,14 @@ def questions(articles: list[tuple[str, list[dict]]], held_out: str, unrelated: 
     return asked + random.Random(seed).sample(others, min(unrelated, len(others)))
 
 
-def fit(weights: Path, out: Path, unrelated: int, seed: int, paraphrases: Path | None = None) -> dict:
+def fit(members: tuple[Path, ...], out: Path, unrelated: int, seed: int, paraphrases: Path | None = None) -> dict:
     from index.retrieve import Retriever
     from qa import Assistant, Settings
     from qa.question import classify
     from qa.reader.pipeline import read, weigh
     from qa.scoring import token_f1
 
-    meta = raw_meta(weights)
+    meta = raw_meta(members[0])
     articles = read_squad(Path(meta["config"]["data"]))
     held_out = meta["config"]["held_out_article"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +91,7 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int, paraphrases: Path |
         settings = settings.replace(reader=settings.reader.replace(decision_candidates=FIT_CANDIDATES))
         assistant = Assistant.from_directory(settings=settings)
         retriever = Retriever(assistant.index, assistant.embedder)
-        reader = SpanReader(assistant.embedder.model_path, settings.resolved_onnx_cache, weights,
+        reader = SpanReader(assistant.embedder.model_path, settings.resolved_onnx_cache, members,
                             settings.reader.quantized)
         every = list(assistant.index.articles)
         rows, labels, owners = [], [], []
@@ -121,7 +121,7 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int, paraphrases: Path |
         held_scores[part] = x[part] @ w[:-1] + w[-1]
     record = {
         "features": list(FEATURES), "weights": [round(float(w), 6) for w in fitted],
-        "reader_model": weights.name, "right_f1": RIGHT_F1,
+        "reader_models": [m.name for m in members], "right_f1": RIGHT_F1,
         "questions": len(originals), "held_out_questions": sum(a.leave_out is None for a in originals),
         "unrelated_questions": sum(a.leave_out is not None for a in originals),
         "paraphrased_questions": len(asked) - len(originals),
@@ -135,14 +135,15 @@ def fit(weights: Path, out: Path, unrelated: int, seed: int, paraphrases: Path |
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m qa.reader.fit_decision", description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path, default=MODEL_FILE, help="the reader model file the decision sits on")
+    parser.add_argument("--weights", type=Path, nargs="+", default=list(MODEL_FILES),
+                        help="the reader's model files (its members) the decision sits on")
     parser.add_argument("--out", type=Path, default=DECISION_FILE)
     parser.add_argument("--unrelated", type=int, default=400, help="training-article questions asked without their article")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--paraphrases", type=Path, nargs="?", const=PARAPHRASES, default=None,
                         help=f"also ask each question in its rewording (JSONL: question, paraphrase; bare: {PARAPHRASES.name})")
     args = parser.parse_args(argv)
-    print(json.dumps(fit(args.weights, args.out, args.unrelated, args.seed, args.paraphrases), indent=2))
+    print(json.dumps(fit(tuple(args.weights), args.out, args.unrelated, args.seed, args.paraphrases), indent=2))
 
 
 if __name__ == "__main__":

@@ -1,23 +1,29 @@
 """The trained span reader at answer time: ONNX Runtime over the exported, adapted MiniLM.
 
-The shipped file (qa/models/reader.npz) holds only the adapters, LayerNorms and heads; the first
-use applies them to the embedding model's own weights and exports the result once (torch is
-needed for that step only, as for the embedder), cached beside the embedder's export.
+Each shipped file (qa/models/reader.npz, reader-reworded.npz: the reader's two members) holds only
+the adapters, LayerNorms and heads; the first use applies them to the embedding model's own weights
+and exports the result once (torch is needed for that step only, as for the embedder), cached
+beside the embedder's export.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from index.onnx_encoder import cached_export, cpu_session, model_key
-from qa.reader.decode import SpanScore, answer_features, best_spans
+from qa.reader.decode import SpanScore, answer_features, best_spans, member_support
 from qa.reader.features import load_tokenizer, make_windows, pad
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
+# The second member: the same recipe fitted with the reworded training questions too
+# (qa/reader/data/README.md). Alone it reads no better; beside the first, their averaged spans are
+# right more often and their agreement says when to trust them (README, "Read").
+REWORDED_MODEL_FILE = MODEL_FILE.with_name("reader-reworded.npz")
+MODEL_FILES = (MODEL_FILE, REWORDED_MODEL_FILE)
 # Bump when the exported graph changes, so old caches are not reused.
 EXPORT_VERSION = 2
 
@@ -60,13 +66,22 @@ def ensure_reader_exported(model_path: str, cache: Path, weights: Path = MODEL_F
 
 
 class SpanReader:
-    """Reads passages for a question: the best answer spans of every window, with probabilities."""
+    """Reads passages for a question: the best answer spans of every window, with probabilities.
 
-    def __init__(self, model_path: str, cache: Path, weights: Path = MODEL_FILE, quantized: bool = True,
-                 threads: int | None = None):
-        self.meta = read_meta(weights)
+    Several members (model files fitted apart) read the same windows; their logits are averaged and
+    each span records how many members gave it as their own answer. The first member's calibration
+    scores the averaged spans; the decision model, fitted on these readings, weighs the rest."""
+
+    def __init__(self, model_path: str, cache: Path, weights: tuple[Path, ...] = MODEL_FILES,
+                 quantized: bool = True, threads: int | None = None):
+        metas = [read_meta(w) for w in weights]
+        windowing = {(m.max_length, m.stride, m.max_answer_tokens) for m in metas}
+        if len(windowing) != 1:
+            raise ValueError(f"the reader's members {[w.name for w in weights]} read different windows "
+                             f"(max_length, stride, max_answer_tokens: {sorted(windowing)}); fit them alike")
+        self.meta = metas[0]
         self.tokenizer = load_tokenizer(model_path)
-        self.session = cpu_session(ensure_reader_exported(model_path, cache, weights, quantized), threads)
+        self.sessions = [cpu_session(ensure_reader_exported(model_path, cache, w, quantized), threads) for w in weights]
         self._lock = threading.Lock()
 
     def read(self, question: str, passages: list[str], spans_per_window: int = 5) -> list[SpanScore]:
@@ -76,12 +91,22 @@ class SpanReader:
         windows = make_windows(self.tokenizer, question, passages, self.meta.max_length, self.meta.stride)
         feeds = pad(windows)
         with self._lock:  # one run at a time keeps latency predictable on a small machine
-            starts, ends, answerable = self.session.run(None, feeds)
+            outputs = [session.run(None, feeds) for session in self.sessions]
+        starts, ends, answerable = (np.mean([output[i] for output in outputs], axis=0) for i in range(3))
+        answers = [self._answer(windows, *output) for output in outputs]
         spans: list[SpanScore] = []
         for row, window in enumerate(windows):
-            spans.extend(best_spans(window, starts[row], ends[row], float(answerable[row]),
-                                    self.meta.max_answer_tokens, spans_per_window))
+            for span in best_spans(window, starts[row], ends[row], float(answerable[row]),
+                                   self.meta.max_answer_tokens, spans_per_window):
+                spans.append(replace(span, support=member_support(span, answers)))
         return sorted(spans, key=lambda s: -self.probability(s))
+
+    def _answer(self, windows, starts, ends, answerable) -> SpanScore | None:
+        """One member's own answer: its most probable span over every window."""
+        best = [span for row, window in enumerate(windows)
+                for span in best_spans(window, starts[row], ends[row], float(answerable[row]),
+                                       self.meta.max_answer_tokens, 1)]
+        return max(best, key=self.probability, default=None)
 
     def probability(self, span: SpanScore) -> float:
         """Calibrated probability that the span answers the question (fitted on held-out data)."""

@@ -36,6 +36,8 @@ class Candidate:
     # The share of its passage's span mass the reader puts on this answer, other wordings included
     # (``span_share``): a reader torn between "three years" and "weeks" is less sure than one that is not.
     share: float = 1.0
+    # The share of the reader's members whose own answer it is (``decode.member_support``).
+    support: float = 1.0
 
 
 def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit], articles: dict[str, Article],
@@ -74,7 +76,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
             found = Candidate(text, article.id, start, end, sentence.score, sentence, span.passage)
-            candidates.append(replace(found, share=span_share(answer_of(kind_type, found), masses[span.passage])))
+            candidates.append(replace(found, share=span_share(answer_of(kind_type, found), masses[span.passage]),
+                                      support=span.support))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
 
@@ -264,7 +267,8 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
         weighed.append((candidate, Evidence(candidate.probability, rank, rival, candidate.share, kind_type, answer,
                                             candidate.sentence.text, _sentence_before(articles[candidate.article_id],
                                                                                       candidate.sentence.start),
-                                            terms, names[candidate.article_id], agreeing, candidate.passage)))
+                                            terms, names[candidate.article_id], agreeing, candidate.passage,
+                                            candidate.support)))
     return weighed
 
 

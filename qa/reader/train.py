@@ -27,7 +27,6 @@ from qa.reader.features import Window, load_tokenizer, make_windows, pad
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
 PARAPHRASES = Path(__file__).resolve().parent / "data" / "paraphrases.jsonl"
-REPORT_FILE = MODEL_FILE.with_name("reader-report.md")
 # The pace is timed between these shares of the time budget, not from the start: on a GPU the first
 # few hundred steps are slow (kernels are chosen for every new batch shape), and a pace taken from
 # them made a fit stop at half of what its budget allowed.
@@ -247,7 +246,7 @@ def train(config: TrainConfig, out: Path = MODEL_FILE, model_path: str | None = 
     meta.update(rank=config.rank, alpha=config.alpha, max_length=config.max_length, stride=config.stride,
                 max_answer_tokens=config.max_answer_tokens)
     save_weights(net, out, meta)
-    write_report(meta, out.with_name("reader-report.md"), out)
+    write_report(meta, report_path(out), out)
     return meta
 
 
@@ -341,6 +340,11 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     if not n_pos or not n_neg:
         return float("nan")
     return float((ranks[positives].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def report_path(model: Path) -> Path:
+    """Where a model file's training report goes: reader.npz -> reader-report.md."""
+    return model.with_name(f"{model.stem}-report.md")
 
 
 def write_report(meta: dict, path: Path, model: Path) -> None:

@@ -62,7 +62,7 @@ def test_a_which_question_is_fitted_by_a_name_and_not_misfitted_by_a_common_noun
 def evidence(**changes):
     base = dict(reader_probability=0.9, reader_rank=0, rival_probability=0.1, span_share=0.9, kind_type="who", answer="Person14",
                 sentence="The harbour was rebuilt by mayor Person14.", before="", question_terms=frozenset({"harbour", "rebuilt"}),
-                name_support=1.0, agreeing=0, passage_rank=0)
+                name_support=1.0, agreeing=0, passage_rank=0, member_support=1.0)
     return Evidence(**{**base, **changes})
 
 
@@ -80,6 +80,8 @@ def test_the_shipped_model_prefers_evidence_that_states_what_was_asked():
     assert model.probability(evidence()) > model.probability(evidence(reader_probability=0.05))
     # A reader torn between this answer and others is less likely right than one that is not.
     assert model.probability(evidence()) > model.probability(evidence(span_share=0.3))
+    # An answer only one of the reader's members gives is less likely right than one both give.
+    assert model.probability(evidence()) > model.probability(evidence(member_support=0.5))
 
 
 def test_a_model_fitted_on_other_features_is_refused(tmp_path):

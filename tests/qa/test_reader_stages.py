@@ -1,7 +1,9 @@
 """The reader's stages on hand-made inputs: windows and offsets, span decoding, the answerable
 decision, conflicts and composition. Real code throughout; the model itself is tested end to end
 in test_assistant.py."""
+import json
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,8 +12,9 @@ from index.articles import Article
 from index.embedding import BUNDLED_MODEL, resolve_model
 from index.retrieve import SentenceHit
 from qa.reader.decision import FEATURES, DecisionModel, features
-from qa.reader.decode import SpanScore, best_spans
+from qa.reader.decode import SpanScore, best_spans, member_support
 from qa.reader.features import load_tokenizer, make_windows, pad
+from qa.reader.model import MODEL_FILE, SpanReader
 from qa.reader.pipeline import (Candidate, asked_names, compose, conflicting, corroborating, decide, described,
                                 question_is_supported, span_masses, span_share, weigh)
 from qa.reader.train import examples_for, label_window, steps_within
@@ -89,6 +92,27 @@ def test_decoding_returns_the_highest_span_within_the_passage(tokenizer):
     assert passage[spans[0].start:spans[0].end].startswith("Person")
     assert spans[0].score == 7.0 and spans[0].null == starts[0] + ends[0]
     assert [s.rank for s in spans] == list(range(len(spans)))
+
+
+def test_member_support_is_the_share_of_members_whose_own_answer_overlaps_the_span():
+    span = SpanScore(passage=1, start=10, end=20, score=3.0, null=0.0, answerable=0.0)
+    inside, beyond = replace(span, start=12, end=15), replace(span, start=20, end=30)
+    other_passage = replace(span, passage=0)
+    assert member_support(span, [inside, replace(span, start=5, end=11)]) == 1.0
+    assert member_support(span, [inside, beyond]) == 0.5  # touching at the edge is no overlap
+    assert member_support(span, [other_passage, None]) == 0.0
+    assert member_support(span, []) == 1.0
+
+
+def test_members_that_read_different_windows_are_refused(tmp_path):
+    with np.load(MODEL_FILE) as data:
+        arrays = dict(data)
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    arrays["meta"] = np.frombuffer(json.dumps({**meta, "max_length": meta["max_length"] // 2}).encode(), dtype=np.uint8)
+    other = tmp_path / "other.npz"
+    np.savez(other, **arrays)
+    with pytest.raises(ValueError, match="different windows"):
+        SpanReader(resolve_model(BUNDLED_MODEL), tmp_path, (MODEL_FILE, other))
 
 
 def test_span_share_is_the_softmax_weight_of_an_answers_wordings_within_its_passage():
