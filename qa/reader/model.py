@@ -16,7 +16,7 @@ import numpy as np
 
 from index.onnx_encoder import cached_export, cpu_session, model_key
 from qa.reader.decode import SpanScore, answer_features, best_spans, member_support
-from qa.reader.features import load_tokenizer, make_windows, pad
+from qa.reader.features import Window, load_tokenizer, make_windows, pad
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
 # The second member: the same recipe fitted with the reworded training questions too
@@ -101,7 +101,8 @@ class SpanReader:
                 spans.append(replace(span, support=member_support(span, answers)))
         return sorted(spans, key=lambda s: -self.probability(s))
 
-    def _answer(self, windows, starts, ends, answerable) -> SpanScore | None:
+    def _answer(self, windows: list[Window], starts: np.ndarray, ends: np.ndarray,
+                answerable: np.ndarray) -> SpanScore | None:
         """One member's own answer: its most probable span over every window."""
         best = [span for row, window in enumerate(windows)
                 for span in best_spans(window, starts[row], ends[row], float(answerable[row]),

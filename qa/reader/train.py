@@ -39,7 +39,8 @@ class TrainConfig:
     # Further SQuAD-format files fitted on (comma-separated), never held out.
     extra_data: str = ""
     # Rewordings of training questions (JSONL: question, paraphrase; e.g. qa/reader/data/paraphrases.jsonl),
-    # each a further example. None by default: with the shipped file the reader read news worse (README).
+    # each a further example. None by default: the reader's first member is fitted without them, its second
+    # (qa/models/reader-reworded.npz) with the shipped file (README).
     paraphrases: str = ""
     held_out_article: str = "Solar_energy"
     rank: int = 16
