@@ -33,7 +33,8 @@ _MONTHS = {"january", "february", "march", "april", "may", "june", "july", "augu
 _DAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday", "today",
          "tomorrow", "tonight", "christmas", "easter", "spring", "summer", "autumn", "winter", "earlier", "later",
          "ago", "since", "until", "last", "next", "recently", "now"}
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b|'\d\ds\b")
+# A year or decade from 1000 on ("1041", "the 1050s", "'90s"): SQuAD's history dates many events before 1500.
+_YEAR = re.compile(r"\b(1\d\d\d|20\d\d)s?\b|'\d\ds\b")
 # "4th" ranks, it does not count: an ordinal alone is no answer to "how many".
 _ORDINAL = re.compile(r"\d+(st|nd|rd|th)")
 
@@ -45,11 +46,13 @@ def _singular(word: str) -> str:
 def answer_shapes(text: str) -> set[str]:
     """What a span looks like: a number, a duration, a date, a name."""
     tokens = [w.lower() for w in re.findall(r"[\w'’-]+", text)]
+    # Hyphenated words count by their parts: "twenty-five" is a number, "a 12-minute set" a duration.
+    parts = [part for t in tokens for part in t.split("-") if part]
     shapes = set()
-    numeric = any(t in _NUMBER_WORDS or (any(c.isdigit() for c in t) and not _ORDINAL.fullmatch(t)) for t in tokens)
+    numeric = any(t in _NUMBER_WORDS or (any(c.isdigit() for c in t) and not _ORDINAL.fullmatch(t)) for t in parts)
     if numeric:
         shapes.add("number")
-    if numeric and any(_singular(t) in _TIME_UNITS for t in tokens):
+    if numeric and any(_singular(t) in _TIME_UNITS for t in parts):
         shapes.add("duration")
     # "months" alone dates nothing; "last month", "in 2003" and "Monday" do.
     if _YEAR.search(text) or any(t in _MONTHS or t in _DAYS for t in tokens):
@@ -80,12 +83,16 @@ REASON_CUE = re.compile(r"\b(because( of)?|(?<!\bis )(?<!\bwas )(?<!\bare )(?<!\
                         r"in response to)\b", re.IGNORECASE)
 
 
+# A reason clause may open with an adverb that grades it ("Largely because of a leg injury").
+_REASON_OPENING = re.compile(rf"(?:\w+ly\s+)?(?:{REASON_CUE.pattern})", re.IGNORECASE)
+
+
 def type_fit(kind_type: str, text: str) -> float | None:
     """1 when the span has a shape the question asks for, 0 when it has none, None when any span will do.
     A which-question's name fits; a common noun may answer it too ("Which gas ...? oxygen"), so it is
     no misfit. A why-question's answer fits when it is a reason clause ("because of a leg injury")."""
     if kind_type == "why":
-        return 1.0 if REASON_CUE.match(text) else 0.0
+        return 1.0 if _REASON_OPENING.match(text) else 0.0
     if kind_type == "which":
         return 1.0 if "name" in answer_shapes(text) else None
     wanted = _WANTED_SHAPES.get(kind_type)

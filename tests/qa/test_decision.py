@@ -14,6 +14,8 @@ from qa.reader.train import PARAPHRASES, read_paraphrases, read_squad
 @pytest.mark.parametrize("text, shape", [
     ("21 months", "duration"), ("three years", "duration"), ("£3.1bn", "number"), ("more than 70,000", "number"),
     ("2 April", "date"), ("Earlier this week", "date"), ("1948", "date"), ("Willie Walsh", "name"), ("al-Shalal", "name"),
+    ("1041", "date"), ("the 1050s", "date"), ("12-minute", "duration"), ("an 18-month spell", "duration"),
+    ("twenty-five", "number"),
 ])
 def test_answer_shapes(text, shape):
     assert shape in answer_shapes(text)
@@ -42,6 +44,8 @@ def test_a_why_answer_fits_when_it_is_a_reason_clause():
     assert type_fit("why", "because the military had perpetrated massacres") == 1.0
     assert type_fit("why", "Due to a knee injury") == 1.0
     assert type_fit("why", "massacres") == 0.0
+    assert type_fit("why", "Largely because of a leg injury") == 1.0  # graded by an adverb, still a reason
+    assert type_fit("why", "Play hero") == 0.0
     assert not REASON_CUE.search("The play was due to open in Kampala") and REASON_CUE.search("delayed due to rain")
 
 
