@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
-from qa.reader.decision import REASON_CUE, DecisionModel, Evidence, decision_kind, question_terms
+from qa.reader.decision import REASON_CUE, DecisionModel, Evidence, answer_shapes, decision_kind, question_terms
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
@@ -50,6 +50,7 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
     passages = [h.chunk for h in hits[:settings.passages]]
     texts = [articles[c.article_id].text[c.start:c.end] for c in passages]
     asked = set(words(question))
+    named = decision_kind(question, kind_type) in _NAMED_TYPES
     seen: set[tuple[str, int, int]] = set()
     candidates: list[Candidate] = []
     spans = reader.read(question, texts, max(settings.spans_per_window, settings.share_spans))
@@ -63,6 +64,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
                                  asked)
         if kind_type in _PHRASE_TYPES:
             start, end = _whole_quoted_phrase(article.text, start, end)
+        if named:
+            end = _appositive_name(article.text, start, end, asked)
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -143,6 +146,25 @@ def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, 
     if owned and text[end - 1].isalpha() and (owned.group(1) is None or owned.group(1).lower() in _AFTER_A_NAME):
         end = owned.end()
     return start, end
+
+
+# Question types whose answer is named: a person, or one of a kind picked by its noun ("Which group ...?").
+_NAMED_TYPES = {"who", "which"}
+
+
+def _appositive_name(text: str, start: int, end: int, asked: set[str]) -> int:
+    """The end of a lower-case span grown over the name that follows it in apposition ("the media watchdog,
+    Reporters Without Borders"; "the envoy Lakhdar Brahimi"): asked who or which, the name is the answer."""
+    if any(c.isupper() for c in text[start:end]):
+        return end
+    edge = end + 1 if text.startswith(", ", end) else end
+
+    def joins(word: str) -> bool:  # a name's word, never a day or month ("the minister Tuesday")
+        return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked \
+            and "date" not in answer_shapes(word)
+
+    grown = _grown(_spaced_words(text, edge, 1), joins, edge)
+    return grown if grown > edge else end
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

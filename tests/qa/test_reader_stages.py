@@ -278,6 +278,22 @@ def test_a_name_does_not_grow_over_a_word_the_question_gives():
     assert text[slice(*_whole_name(text, start, start + 5, {"president"}))] == "Assad"
 
 
+@pytest.mark.parametrize("text, span, answer", [
+    ("Google News was blocked, said the media watchdog, Reporters Without Borders.", "media watchdog",
+     "media watchdog, Reporters Without Borders"),
+    ("He met the envoy Lakhdar Brahimi in Damascus.", "envoy", "envoy Lakhdar Brahimi"),
+    ("He met the envoy in Damascus.", "envoy", "envoy"),
+    ("The deal was signed by the minister Tuesday.", "minister", "minister"),  # a day is no name
+    ("The rebels, The group said, had left.", "rebels", "rebels"),  # nor a sentence's "The"
+    ("Then Lakhdar Brahimi arrived.", "Lakhdar Brahimi", "Lakhdar Brahimi"),  # a name already
+])
+def test_a_common_noun_grows_over_the_name_it_stands_beside(text, span, answer):
+    from qa.reader.pipeline import _appositive_name
+
+    start = text.index(span)
+    assert text[start:_appositive_name(text, start, start + len(span), set())] == answer
+
+
 def test_a_source_whose_sentence_also_gives_the_answer_is_no_conflict():
     best = candidate("three years", "The four were held for three years, accused of al-Qaeda links.", 0.99)
     almost = candidate("almost", "The four have been held by the US for almost three years, accused of al-Qaeda links.",
