@@ -131,6 +131,11 @@ _AFTER_A_NAME = {"has", "had", "have", "is", "was", "were", "are", "will", "woul
                  "may", "might", "should", "must", "did", "does", "also"}
 
 
+def _is_name_word(word: str, asked: set[str]) -> bool:
+    """A capitalised word that is no common word ("The", "In") and none the question gives."""
+    return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked
+
+
 def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int]:
     """A span inside a name grows to the whole name ("Brahimi" -> "Lakhdar Brahimi", "Jed Clampett" ->
     "Ballad of Jed Clampett", "Standard & Poor" -> "Standard & Poor's" before a verb): capitalised words
@@ -139,7 +144,7 @@ def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, 
         return start, end
 
     def joins(word: str) -> bool:
-        return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked
+        return _is_name_word(word, asked)
 
     start, end = _grown(_spaced_words(text, start, -1), joins, start), _grown(_spaced_words(text, end, 1), joins, end)
     owned = _NAME_S.match(text, end)
@@ -159,9 +164,8 @@ def _appositive_name(text: str, start: int, end: int, asked: set[str]) -> int:
         return end
     edge = end + 1 if text.startswith(", ", end) else end
 
-    def joins(word: str) -> bool:  # a name's word, never a day or month ("the minister Tuesday")
-        return bool(_NAME_WORD.fullmatch(word)) and word.lower() not in STOPWORDS and not set(words(word)) & asked \
-            and "date" not in answer_shapes(word)
+    def joins(word: str) -> bool:  # never a day or month ("the minister Tuesday")
+        return _is_name_word(word, asked) and "date" not in answer_shapes(word)
 
     grown = _grown(_spaced_words(text, edge, 1), joins, edge)
     return grown if grown > edge else end
