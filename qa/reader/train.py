@@ -24,8 +24,8 @@ import numpy as np
 from index.text import content_terms
 from qa.reader.decode import FEATURES, answer_features, best_spans
 from qa.reader.features import Window, load_tokenizer, make_windows, pad
+from qa.reader.model import MODEL_FILE
 
-MODEL_FILE = Path(__file__).resolve().parent.parent / "models" / "reader.npz"
 PARAPHRASES = Path(__file__).resolve().parent / "data" / "paraphrases.jsonl"
 # The pace is timed between these shares of the time budget, not from the start: on a GPU the first
 # few hundred steps are slow (kernels are chosen for every new batch shape), and a pace taken from
