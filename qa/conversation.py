@@ -169,13 +169,23 @@ _STANDS_FOR = {
     "there": ("place",),
 }
 _POSSESSIVE = {"his", "her", "hers", "its", "their"}
+# Pronouns that stand for nothing: the "it" of "how long did it take to ...", "it is said that", and the
+# existential "there" of "is there ...?" / "there were ...". Replacing them with a name writes nonsense
+# ("How long did Croke Park take for them all to go?").
+_BE = r"(?:is|are|was|were|be|been|isn['’]t|aren['’]t|wasn['’]t|weren['’]t)"
+_EMPTY_PRONOUN = re.compile(rf"\bit(?=\s+(?:take|takes|took|taken|taking)\b|\s+{_BE}\s+\w+\s+(?:to|that)\b)"
+                            rf"|\bthere(?=\s+{_BE}\b)"
+                            r"|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bwere ))there(?=\s+[a-z])", re.IGNORECASE)
 
 
 def substitute_pronoun(question: str, referents: dict[str, str]) -> tuple[str, str | None, str | None]:
     """Replace the first pronoun that has a referent: "Where did he flee?" -> "Where did X flee?";
     with the kind and the referent it stood for (None, None where no pronoun had one)."""
+    empty = {m.start() for m in _EMPTY_PRONOUN.finditer(question)}
     for match in _PRONOUN.finditer(question):
         word = match.group(0).lower()
+        if match.start() in empty:
+            continue
         kind = next((k for k in _STANDS_FOR.get(word, ()) if k in referents), None)
         if kind is None:
             continue

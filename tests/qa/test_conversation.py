@@ -19,6 +19,20 @@ def test_pronouns_without_a_referent_stay():
     assert substitute_pronoun("Where did he go?", {"place": "Harem"}) == ("Where did he go?", None, None)
 
 
+def test_pronouns_that_stand_for_nothing_stay():
+    referents = {"thing": "Croke Park", "place": "Dublin"}
+    assert substitute_pronoun("How long did it take to sell out?", referents) == \
+        ("How long did it take to sell out?", None, None)
+    assert substitute_pronoun("It was reported that they left where?", referents)[0] == \
+        "It was reported that Croke Park left where?"
+    assert substitute_pronoun("Is there a hospital there?", referents)[0] == "Is there a hospital in Dublin?"
+    assert substitute_pronoun("Were there more shows?", referents)[0] == "Were there more shows?"
+    # Where "there" ends the question it is a place again, and "it" before its own verb is a thing.
+    assert substitute_pronoun("Who was there?", referents)[0] == "Who was in Dublin?"
+    assert substitute_pronoun("What did it cost to put on?", {"thing": "Mary Poppins"})[0] == \
+        "What did Mary Poppins cost to put on?"
+
+
 def test_follow_up_detection():
     assert is_follow_up("Why did he leave?")
     assert is_follow_up("And Brahimi?")
