@@ -43,6 +43,11 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
+def is_time_unit(word: str) -> bool:
+    """"years", "Day", "minute": a unit a duration counts in."""
+    return _singular(word.lower()) in _TIME_UNITS
+
+
 def answer_shapes(text: str) -> set[str]:
     """What a span looks like: a number, a duration, a date, a name."""
     tokens = [w.lower() for w in re.findall(r"[\w'’-]+", text)]
@@ -52,7 +57,7 @@ def answer_shapes(text: str) -> set[str]:
     numeric = any(t in _NUMBER_WORDS or (any(c.isdigit() for c in t) and not _ORDINAL.fullmatch(t)) for t in parts)
     if numeric:
         shapes.add("number")
-    if numeric and any(_singular(t) in _TIME_UNITS for t in parts):
+    if numeric and any(is_time_unit(t) for t in parts):
         shapes.add("duration")
     # "months" alone dates nothing; "last month", "in 2003" and "Monday" do.
     if _YEAR.search(text) or any(t in _MONTHS or t in _DAYS for t in tokens):

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
-from qa.reader.decision import REASON_CUE, DecisionModel, Evidence, answer_shapes, decision_kind, question_terms
+from qa.reader.decision import (REASON_CUE, DecisionModel, Evidence, answer_shapes, decision_kind, is_time_unit,
+                                question_terms)
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
@@ -66,6 +67,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
             start, end = _whole_quoted_phrase(article.text, start, end)
         if named:
             end = _appositive_name(article.text, start, end, asked)
+        if kind_type in _COUNTING_TYPES:
+            end = _with_time_unit(article.text, start, end)
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -169,6 +172,29 @@ def _appositive_name(text: str, start: int, end: int, asked: set[str]) -> int:
 
     grown = _grown(_spaced_words(text, edge, 1), joins, edge)
     return grown if grown > edge else end
+
+
+# Question types answered by a count: a bare number there is read with the time unit it counts.
+_COUNTING_TYPES = {"how_long", "how_many"}
+_JOINED_WORD = re.compile(r"-([A-Za-z]+)")
+_NEXT_WORDS = re.compile(r" ([a-z]+)(?: ([a-z]+))?\b")
+
+
+def _with_time_unit(text: str, start: int, end: int) -> int:
+    """The end of a bare number grown over the time unit it counts: joined to it ("three" of "a three-day
+    celebration" -> "three-day"), next to it, or across one word that is no stopword ("47 continuous
+    years"; never "10 a day"). A duration is a number with its unit."""
+    if answer_shapes(text[start:end]) != {"number"}:
+        return end
+    joined = _JOINED_WORD.match(text, end)
+    if joined:
+        return joined.end() if is_time_unit(joined.group(1)) else end
+    following = _NEXT_WORDS.match(text, end)
+    if following and is_time_unit(following.group(1)):
+        return following.end(1)
+    if following and following.group(2) and following.group(1) not in STOPWORDS and is_time_unit(following.group(2)):
+        return following.end(2)
+    return end
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

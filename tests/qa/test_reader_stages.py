@@ -294,6 +294,22 @@ def test_a_common_noun_grows_over_the_name_it_stands_beside(text, span, answer):
     assert text[start:_appositive_name(text, start, start + len(span), set())] == answer
 
 
+@pytest.mark.parametrize("text, span, answer", [
+    ("Denmark is holding a three-day celebration.", "three", "three-day"),
+    ("He served in Parliament for 47 continuous years.", "47", "47 continuous years"),
+    ("They were held for 3 years in all.", "3", "3 years"),
+    ("He was paid 10 a day.", "10", "10"),  # a rate, not a duration
+    ("A 12-strong team left.", "12", "12"),  # joined, but to no unit
+    ("The tower has 106 storeys.", "106", "106"),  # a count of another thing stays bare
+    ("It lasted 21 months.", "21 months", "21 months"),  # a duration already
+])
+def test_a_bare_number_grows_over_the_time_unit_it_counts(text, span, answer):
+    from qa.reader.pipeline import _with_time_unit
+
+    start = text.index(span)
+    assert text[start:_with_time_unit(text, start, start + len(span))] == answer
+
+
 def test_a_source_whose_sentence_also_gives_the_answer_is_no_conflict():
     best = candidate("three years", "The four were held for three years, accused of al-Qaeda links.", 0.99)
     almost = candidate("almost", "The four have been held by the US for almost three years, accused of al-Qaeda links.",
