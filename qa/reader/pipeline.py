@@ -47,7 +47,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
     its passage's span weight on what it answers (``answer_of``: for a why-question, its reason clause).
 
     A candidate the question itself contains ("four" in "the four Britons"), or that is part of a name
-    the question gives ("Lakhdar" of "Lakhdar Brahimi" in "Whom did Brahimi meet?"), is never an answer."""
+    the question gives ("Lakhdar" of "Lakhdar Brahimi" in "Whom did Brahimi meet?"), is never an answer;
+    nor, asked how many, is a span that counts nothing ("fourth", "al-Shalal")."""
     passages = [h.chunk for h in hits[:settings.passages]]
     texts = [articles[c.article_id].text[c.start:c.end] for c in passages]
     asked = set(words(question))
@@ -77,7 +78,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         answer_words = words(text)
         # An answer never runs across a line break (headline into body, one paragraph into the next).
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
-                _continues_a_name(article.text, start, end, asked):
+                _continues_a_name(article.text, start, end, asked) or \
+                (kind_type == "how_many" and "number" not in answer_shapes(text)):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:

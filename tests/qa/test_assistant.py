@@ -150,3 +150,17 @@ def test_yes_no_reads_a_negation_but_not_a_compound_that_starts_with_one(tmp_pat
     assert assistant.ask("Will the world economy regain momentum, according to the OECD's chief economist?"
                          ).short_answer == "Yes"
     assert assistant.ask("Did the envoy meet the rebel commanders in Geneva on Monday?").short_answer == "No"
+
+
+def test_asked_how_many_the_answer_counts_or_the_assistant_is_silent(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "rugby.txt").write_text(
+        "Rugby in Japan\n\nJapan has the fourth largest number of registered rugby players in the world, "
+        "behind England, France and South Africa. The country will host the World Cup in 2019.\n", encoding="utf-8")
+    assistant = Assistant.from_directory(corpus)
+    # Always answering (threshold 0), so what is tested is which span may lead: never the ordinal.
+    assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
+    answer = assistant.ask("How many registered rugby players does Japan have?")
+    assert answer.abstained or any(c.isdigit() for c in answer.short_answer), answer.short_answer
+    assert "fourth" not in (answer.short_answer or "")
