@@ -70,6 +70,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
             end = _appositive_name(article.text, start, end, asked)
         if kind_type in _COUNTING_TYPES:
             end = _with_time_unit(article.text, start, end)
+        if kind_type == "how_many":
+            start = _from_the_count(article.text, start, end)
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -197,6 +199,23 @@ def _with_time_unit(text: str, start: int, end: int) -> int:
     if following and following.group(2) and following.group(1) not in STOPWORDS and is_time_unit(following.group(2)):
         return following.end(2)
     return end
+
+
+# Words that qualify a count and belong with it ("more than 40", "up to 50", "as many as 26").
+_COUNT_QUALIFIER = re.compile(r"\b(?:(?:more|less|fewer) than|up to|at (?:least|most)|as (?:many|much|few) as|"
+                              r"some|about|around|almost|nearly|over|under|roughly|approximately|an estimated|"
+                              r"just|only|between)\s+$", re.IGNORECASE)
+
+
+def _from_the_count(text: str, start: int, end: int) -> int:
+    """The start of a how-many span moved to the count it gives, with what qualifies it ("fourth largest
+    number of registered players (125,508" -> "125,508"; "a total of 301" -> "301"; "more than 40" stays)."""
+    for token in re.finditer(r"\S+", text[start:end]):
+        if "number" in answer_shapes(token.group(0)):
+            first = start + token.start() + len(token.group(0)) - len(token.group(0).lstrip("([\"'“‘"))
+            qualifier = _COUNT_QUALIFIER.search(text[start:first])
+            return start + qualifier.start() if qualifier else first
+    return start
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

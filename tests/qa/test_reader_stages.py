@@ -310,6 +310,23 @@ def test_a_bare_number_grows_over_the_time_unit_it_counts(text, span, answer):
     assert text[start:_with_time_unit(text, start, start + len(span))] == answer
 
 
+@pytest.mark.parametrize("text, span, answer", [
+    ("Japan has the fourth largest number of registered players (125,508) in Asia.",
+     "fourth largest number of registered players (125,508", "125,508"),
+    ("Books put forward: a total of 301 this year.", "a total of 301", "301"),
+    ("He has had more than 40 offers.", "more than 40", "more than 40"),  # what qualifies the count stays
+    ("Hijackers took as many as 26 people hostage.", "as many as 26", "as many as 26"),
+    ("Dozens of people were killed.", "Dozens", "Dozens"),
+    ("Japan is the fourth largest.", "the fourth", "the fourth"),  # no count: left for the filter
+])
+def test_a_how_many_span_starts_at_its_count(text, span, answer):
+    from qa.reader.pipeline import _from_the_count
+
+    start = text.index(span)
+    end = start + len(span)
+    assert text[_from_the_count(text, start, end):end] == answer
+
+
 def test_a_source_whose_sentence_also_gives_the_answer_is_no_conflict():
     best = candidate("three years", "The four were held for three years, accused of al-Qaeda links.", 0.99)
     almost = candidate("almost", "The four have been held by the US for almost three years, accused of al-Qaeda links.",
