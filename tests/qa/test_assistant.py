@@ -137,28 +137,32 @@ def test_stale_citation_is_reported_after_the_article_changes(tmp_path):
     assert assistant.citation_status(citation) == "missing"
 
 
-def test_yes_no_reads_a_negation_but_not_a_compound_that_starts_with_one(tmp_path):
+def assistant_on(tmp_path, **articles: str) -> Assistant:
+    """An assistant over a corpus of the given articles (file name without .txt -> text)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "outlook.txt").write_text(
-        "Economic outlook\n\nThe world economy will regain momentum in a not-too-distant future, the OECD's chief "
-        "economist said on Tuesday. Oil prices rose sharply this year.\n", encoding="utf-8")
-    (corpus / "talks.txt").write_text(
-        "Ceasefire talks\n\nThe envoy did not meet the rebel commanders in Geneva on Monday. The talks resume in "
-        "March.\n", encoding="utf-8")
-    assistant = Assistant.from_directory(corpus)
+    for name, text in articles.items():
+        (corpus / f"{name}.txt").write_text(text, encoding="utf-8")
+    return Assistant.from_directory(corpus)
+
+
+def test_yes_no_reads_a_negation_but_not_a_compound_that_starts_with_one(tmp_path):
+    assistant = assistant_on(
+        tmp_path,
+        outlook="Economic outlook\n\nThe world economy will regain momentum in a not-too-distant future, the OECD's "
+                "chief economist said on Tuesday. Oil prices rose sharply this year.\n",
+        talks="Ceasefire talks\n\nThe envoy did not meet the rebel commanders in Geneva on Monday. The talks resume "
+              "in March.\n")
     assert assistant.ask("Will the world economy regain momentum, according to the OECD's chief economist?"
                          ).short_answer == "Yes"
     assert assistant.ask("Did the envoy meet the rebel commanders in Geneva on Monday?").short_answer == "No"
 
 
 def test_asked_how_many_the_answer_counts_or_the_assistant_is_silent(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "rugby.txt").write_text(
-        "Rugby in Japan\n\nJapan has the fourth largest number of registered rugby players in the world, "
-        "behind England, France and South Africa. The country will host the World Cup in 2019.\n", encoding="utf-8")
-    assistant = Assistant.from_directory(corpus)
+    assistant = assistant_on(
+        tmp_path,
+        rugby="Rugby in Japan\n\nJapan has the fourth largest number of registered rugby players in the world, "
+              "behind England, France and South Africa. The country will host the World Cup in 2019.\n")
     # Always answering (threshold 0), so what is tested is which span may lead: never the ordinal.
     assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
     answer = assistant.ask("How many registered rugby players does Japan have?")
