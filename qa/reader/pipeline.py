@@ -71,7 +71,10 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         if kind_type in _COUNTING_TYPES:
             end = _with_time_unit(article.text, start, end)
         if kind_type == "how_many":
-            start = _from_the_count(article.text, start, end)
+            counted = _from_the_count(article.text, start, end)
+            if counted is None:
+                continue
+            start = counted
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -80,8 +83,7 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         answer_words = words(text)
         # An answer never runs across a line break (headline into body, one paragraph into the next).
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
-                _continues_a_name(article.text, start, end, asked) or \
-                (kind_type == "how_many" and "number" not in answer_shapes(text)):
+                _continues_a_name(article.text, start, end, asked):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
@@ -207,15 +209,16 @@ _COUNT_QUALIFIER = re.compile(r"\b(?:(?:more|less|fewer) than|up to|at (?:least|
                               r"just|only|between)\s+$", re.IGNORECASE)
 
 
-def _from_the_count(text: str, start: int, end: int) -> int:
+def _from_the_count(text: str, start: int, end: int) -> int | None:
     """The start of a how-many span moved to the count it gives, with what qualifies it ("fourth largest
-    number of registered players (125,508" -> "125,508"; "a total of 301" -> "301"; "more than 40" stays)."""
+    number of registered players (125,508" -> "125,508"; "a total of 301" -> "301"; "more than 40" stays);
+    None where the span counts nothing ("fourth", a name): it answers no how-many question."""
     for token in re.finditer(r"\S+", text[start:end]):
         if "number" in answer_shapes(token.group(0)):
             first = start + token.start() + len(token.group(0)) - len(token.group(0).lstrip("([\"'“‘"))
             qualifier = _COUNT_QUALIFIER.search(text[start:first])
             return start + qualifier.start() if qualifier else first
-    return start
+    return None
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

@@ -317,7 +317,6 @@ def test_a_bare_number_grows_over_the_time_unit_it_counts(text, span, answer):
     ("He has had more than 40 offers.", "more than 40", "more than 40"),  # what qualifies the count stays
     ("Hijackers took as many as 26 people hostage.", "as many as 26", "as many as 26"),
     ("Dozens of people were killed.", "Dozens", "Dozens"),
-    ("Japan is the fourth largest.", "the fourth", "the fourth"),  # no count: left for the filter
 ])
 def test_a_how_many_span_starts_at_its_count(text, span, answer):
     from qa.reader.pipeline import _from_the_count
@@ -325,6 +324,15 @@ def test_a_how_many_span_starts_at_its_count(text, span, answer):
     start = text.index(span)
     end = start + len(span)
     assert text[_from_the_count(text, start, end):end] == answer
+
+
+@pytest.mark.parametrize("text, span", [("Japan is the fourth largest.", "the fourth"),
+                                        ("Japan is the fourth largest.", "Japan")])
+def test_a_span_that_counts_nothing_answers_no_how_many_question(text, span):
+    from qa.reader.pipeline import _from_the_count
+
+    start = text.index(span)
+    assert _from_the_count(text, start, start + len(span)) is None
 
 
 def test_a_source_whose_sentence_also_gives_the_answer_is_no_conflict():
