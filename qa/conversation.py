@@ -169,6 +169,7 @@ _STANDS_FOR = {
     "there": ("place",),
 }
 _POSSESSIVE = {"his", "her", "hers", "its", "their"}
+_PLURAL = {"they", "them", "their"}
 # Pronouns that stand for nothing: the "it" of "how long did it take to ...", "it is said that", and the
 # existential "there" of "is there ...?" / "there were ...". Replacing them with a name writes nonsense
 # ("How long did Croke Park take for them all to go?").
@@ -176,6 +177,16 @@ _BE = r"(?:is|are|was|were|be|been|isn['’]t|aren['’]t|wasn['’]t|weren['’
 _EMPTY_PRONOUN = re.compile(rf"\bit(?=\s+(?:take|takes|took|taken|taking)\b|\s+{_BE}\s+\w+\s+(?:to|that)\b)"
                             rf"|\bthere(?=\s+{_BE}\b)"
                             r"|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bwere ))there(?=\s+[a-z])", re.IGNORECASE)
+
+
+def _agrees(pronoun: str, referent: str) -> bool:
+    """"They" stands for people, a band or a company ("U2", "Reporters Without Borders"), but not
+    for one thing its name calls by a singular common noun ("Croke Park stadium": "How long did it
+    take for them all to go?" asks about the tickets)."""
+    if pronoun not in _PLURAL:
+        return True
+    last = referent.split()[-1]
+    return not (last.isalpha() and last.islower() and not last.endswith("s"))
 
 
 def substitute_pronoun(question: str, referents: dict[str, str]) -> tuple[str, str | None, str | None]:
@@ -186,7 +197,7 @@ def substitute_pronoun(question: str, referents: dict[str, str]) -> tuple[str, s
         word = match.group(0).lower()
         if match.start() in empty:
             continue
-        kind = next((k for k in _STANDS_FOR.get(word, ()) if k in referents), None)
+        kind = next((k for k in _STANDS_FOR.get(word, ()) if k in referents and _agrees(word, referents[k])), None)
         if kind is None:
             continue
         subject = referents[kind]

@@ -33,6 +33,18 @@ def test_pronouns_that_stand_for_nothing_stay():
         "What did Mary Poppins cost to put on?"
 
 
+def test_they_stands_for_people_or_a_group_not_for_one_thing_named_by_a_singular_noun():
+    assert substitute_pronoun("How long did it take for them all to go?", {"thing": "Croke Park stadium"}) == \
+        ("How long did it take for them all to go?", None, None)
+    assert substitute_pronoun("How long had the site been out of reach, according to them?",
+                              {"thing": "media watchdog, Reporters Without Borders"})[0] == \
+        "How long had the site been out of reach, according to media watchdog, Reporters Without Borders?"
+    assert substitute_pronoun("When did they form?", {"thing": "U2"})[0] == "When did U2 form?"
+    assert substitute_pronoun("Where did they meet?", {"thing": "the two leaders"})[0] == "Where did the two leaders meet?"
+    # "It" still stands for the stadium.
+    assert substitute_pronoun("How big is it?", {"thing": "Croke Park stadium"})[0] == "How big is Croke Park stadium?"
+
+
 def test_follow_up_detection():
     assert is_follow_up("Why did he leave?")
     assert is_follow_up("And Brahimi?")
