@@ -76,9 +76,11 @@ class TrainedReader:
         sentences = question.retriever.sentences(question.text, question.hits, question.vector,
                                                  question.settings.sentence_candidates) if question.hits else []
         settings = question.settings.reader
-        supporting = [s for s in sentences if s.score >= settings.yes_no_support]
+        # Meaning, not shared words: the ranking score's word overlap favours a sentence that repeats
+        # the question's words while saying something else (settings: yes_no_similarity).
+        supporting = [s for s in sentences if s.dense >= settings.yes_no_similarity]
         if not supporting:
-            return Abstention(bool(sentences), sentences[:3], sentences[0].score if sentences else 0.0)
+            return Abstention(bool(sentences), sentences[:3], max((s.dense for s in sentences), default=0.0))
         best = supporting[0]
         quotes = [best]
         # Comparisons across outlets ("Does X report ... while Y ...?") rest on a second source.
@@ -86,9 +88,9 @@ class TrainedReader:
         if other is not None:
             quotes.append(other)
         if not question_is_supported(question.text, described(*{question.articles[q.article_id] for q in quotes}), settings):
-            return Abstention(True, sentences[:3], best.score)
+            return Abstention(True, sentences[:3], best.dense)
         said = "No" if bool(_NEGATION.search(question.text)) != bool(_NEGATION.search(best.text)) else "Yes"
-        return _cited([(said, 0)], quotes, said, best.score, [], question)
+        return _cited([(said, 0)], quotes, said, best.dense, [], question)
 
 
 def _cited(lead: list[tuple[str, int]], quotes: list[SentenceHit], short: str | None, confidence: float,

@@ -158,6 +158,17 @@ def test_yes_no_reads_a_negation_but_not_a_compound_that_starts_with_one(tmp_pat
     assert assistant.ask("Did the envoy meet the rebel commanders in Geneva on Monday?").short_answer == "No"
 
 
+def test_yes_no_needs_a_sentence_that_means_what_is_asked_not_one_that_shares_its_words(tmp_path):
+    assistant = assistant_on(
+        tmp_path,
+        tennis="Tennis\n\nTeenager Sania Mirza became the first Indian to win a WTA singles title on Sunday. She "
+               "beat Alyona Bondarenko in the final.\n")
+    assert assistant.ask("Was Sania Mirza the first Indian to win a WTA singles title?").short_answer == "Yes"
+    # Every word of it is in the article, which says the opposite without a negation to read.
+    lost = assistant.ask("Did Sania Mirza lose the final?")
+    assert lost.abstained and lost.short_answer is None
+
+
 def test_asked_how_many_the_answer_counts_or_the_assistant_is_silent(tmp_path):
     assistant = assistant_on(
         tmp_path,
