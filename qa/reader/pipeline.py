@@ -70,6 +70,9 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
             end = _appositive_name(article.text, start, end, asked)
         if kind_type in _COUNTING_TYPES:
             end = _with_time_unit(article.text, start, end)
+        if kind_type == "where":
+            start = _with_place_relation(article.text, start, asked)
+        start = _with_range_opening(article.text, start, end)
         if kind_type == "how_many":
             counted = _from_the_count(article.text, start, end)
             if counted is None:
@@ -219,6 +222,43 @@ def _from_the_count(text: str, start: int, end: int) -> int | None:
             qualifier = _COUNT_QUALIFIER.search(text[start:first])
             return start + qualifier.start() if qualifier else first
     return None
+
+
+# A place named inside a larger one, written before it ("Halfaya in Hama province", "Wantage in Oxfordshire").
+_PLACE_IN = re.compile(r"((?:[A-Z][\w’'.-]*\s){0,2}[A-Z][\w’'.-]*),?\s+in\s+$")
+# Where the answer lies relative to a place, when not inside it: without the word, "the Turkish border"
+# says something else than "near the Turkish border".
+_PLACE_RELATION = re.compile(r"\b(?:(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?:\s+part)?\s+of|near|"
+                             r"outside|close to|next to|beyond|across|along|opposite|off|just outside)\s+(?:the\s+)?$",
+                             re.IGNORECASE)
+
+
+def _with_place_relation(text: str, start: int, asked: set[str]) -> int:
+    """The start of a where-span moved over what places it: the smaller place named before it ("Hama province"
+    -> "Halfaya in Hama province"; never a sentence's first word, nor a name the question gives) or its
+    relation to the place ("near the Turkish border"). A smaller place is told from an event only by its
+    season or month ("Summer Olympics in London" stays "London")."""
+    before = text[max(0, start - 80):start]
+    inner = _PLACE_IN.search(before)
+    if inner:
+        first = start - len(before) + inner.start(1)
+        opens_sentence = first == 0 or re.search(r"(?:^|[.!?\n][\"”’']?)\s*$", text[max(0, first - 3):first]) is not None
+        if not opens_sentence and all(_is_name_word(word, asked) and "date" not in answer_shapes(word)
+                                      for word in inner.group(1).split()):
+            return first
+    relation = _PLACE_RELATION.search(before)
+    return start - len(before) + relation.start() if relation else start
+
+
+# A range of numbers or dates is given with its opening word ("between 1945 and 1970").
+_RANGE = re.compile(r"\S+\s+and\s+\S+$")
+
+
+def _with_range_opening(text: str, start: int, end: int) -> int:
+    if _RANGE.fullmatch(text[start:end]) and "number" in answer_shapes(text[start:end]) and \
+            text[max(0, start - 8):start].lower().endswith("between "):
+        return start - len("between ")
+    return start
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

@@ -354,3 +354,33 @@ def test_the_training_schedule_shrinks_to_the_time_budget_only_when_the_pace_wou
     assert steps_within(600, 1.0, 1000, 60) == 660
     # A budget already spent still ends the schedule on the next step, annealed.
     assert steps_within(-5, 1.0, 1000, 60) == 61
+
+
+@pytest.mark.parametrize("text, span, asked, answer", [
+    ("He was taken to Halfaya in Hama province on Monday.", "Hama province", set(), "Halfaya in Hama province"),
+    ("Mr Jackson, MP for Wantage in Oxfordshire, defected.", "Oxfordshire", set(), "Wantage in Oxfordshire"),
+    ("The commander fled near the Turkish border.", "Turkish border", set(), "near the Turkish border"),
+    ("It was held north of London yesterday.", "London", set(), "north of London"),
+    ("The summit ended. Talks in Geneva resume today.", "Geneva", set(), "Geneva"),  # a sentence's first word
+    ("Microsoft in Seattle said so.", "Seattle", {"microsoft"}, "Seattle"),  # the question gives the name
+    ("The concert was in Dublin.", "Dublin", set(), "Dublin"),
+    ("The 2012 Summer Olympics in London drew crowds.", "London", set(), "London"),  # an event, not a place
+])
+def test_a_where_span_keeps_what_places_it(text, span, asked, answer):
+    from qa.reader.pipeline import _with_place_relation
+
+    start = text.index(span)
+    assert text[_with_place_relation(text, start, asked):start + len(span)] == answer
+
+
+@pytest.mark.parametrize("text, span, answer", [
+    ("Prices rose between 1945 and 1970, it said.", "1945 and 1970", "between 1945 and 1970"),
+    ("A feud between Smith and Jones began.", "Smith and Jones", "Smith and Jones"),  # no range of numbers
+    ("Prices rose in 1945 and 1970.", "1945 and 1970", "1945 and 1970"),
+])
+def test_a_range_keeps_its_opening_word(text, span, answer):
+    from qa.reader.pipeline import _with_range_opening
+
+    start = text.index(span)
+    end = start + len(span)
+    assert text[_with_range_opening(text, start, end):end] == answer
