@@ -78,6 +78,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
             if counted is None:
                 continue
             start = counted
+        if kind_type in _AMOUNT_TYPES:
+            start = _with_qualifier(article.text, start, end)
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -259,6 +261,20 @@ def _with_range_opening(text: str, start: int, end: int) -> int:
             text[max(0, start - 8):start].lower().endswith("between "):
         return start - len("between ")
     return start
+
+
+# Question types answered by an amount, which is given with what qualifies it.
+_AMOUNT_TYPES = {"how_many", "how_much"}
+
+
+def _with_qualifier(text: str, start: int, end: int) -> int:
+    """The start of an amount moved over the words before it that qualify it ("40" of "more than 40
+    offers" -> "more than 40"; "about 9.81 meters"): without them the amount says something else."""
+    if "number" not in answer_shapes(text[start:end]):
+        return start
+    before = text[max(0, start - 30):start]
+    qualifier = _COUNT_QUALIFIER.search(before)
+    return start - len(before) + qualifier.start() if qualifier else start
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

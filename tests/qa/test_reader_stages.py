@@ -384,3 +384,17 @@ def test_a_range_keeps_its_opening_word(text, span, answer):
     start = text.index(span)
     end = start + len(span)
     assert text[_with_range_opening(text, start, end):end] == answer
+
+
+@pytest.mark.parametrize("text, span, answer", [
+    ("He has had more than 40 offers.", "40", "more than 40"),
+    ("The fall is about 9.81 meters a second.", "9.81 meters", "about 9.81 meters"),
+    ("It cost $150m to make.", "$150m", "$150m"),
+    ("Some people came.", "Some people", "Some people"),  # no amount: left as it is
+])
+def test_an_amount_keeps_what_qualifies_it(text, span, answer):
+    from qa.reader.pipeline import _with_qualifier
+
+    start = text.index(span)
+    end = start + len(span)
+    assert text[_with_qualifier(text, start, end):end] == answer
