@@ -252,11 +252,12 @@ def _with_place_relation(text: str, start: int, asked: set[str]) -> int:
     return start - len(before) + relation.start() if relation else start
 
 
-# A range of numbers or dates is given with its opening word ("between 1945 and 1970").
 _RANGE = re.compile(r"\S+\s+and\s+\S+$")
 
 
 def _with_range_opening(text: str, start: int, end: int) -> int:
+    """The start of a range of numbers or dates moved over its opening word ("1945 and 1970" ->
+    "between 1945 and 1970"): the two ends alone read as two answers."""
     if _RANGE.fullmatch(text[start:end]) and "number" in answer_shapes(text[start:end]) and \
             text[max(0, start - 8):start].lower().endswith("between "):
         return start - len("between ")
