@@ -78,8 +78,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
             if counted is None:
                 continue
             start = counted
-        if kind_type in _AMOUNT_TYPES:
-            start = _with_qualifier(article.text, start, end)
+        if kind_type in _QUALIFIED:
+            start = _with_qualifier(article.text, start, end, kind_type)
         key = (article.id, start, end)
         if start >= end or key in seen:
             continue
@@ -264,17 +264,25 @@ def _with_range_opening(text: str, start: int, end: int) -> int:
     return start
 
 
-# Question types answered by an amount, which is given with what qualifies it.
-_AMOUNT_TYPES = {"how_many", "how_much"}
+# Words that place a date within a longer time ("the last weekend of September", "the winter of 1973-74",
+# "early 2004"): the date alone says something else.
+_DATE_QUALIFIER = re.compile(r"\b(?:(?:the\s+)?(?:(?:first|last|final|second|third)\s+)?(?:week|weekend|day|month|half|"
+                             r"quarter|end|start|beginning|middle|turn|spring|summer|autumn|winter)\s+of|early|late|mid)"
+                             r"[\s-]+$", re.IGNORECASE)
+# The answer's shape, and the words before it that qualify it, per question type: an amount ("more than 40",
+# "about 9.81 meters") or a date.
+_QUALIFIED = {"how_many": ("number", _COUNT_QUALIFIER), "how_much": ("number", _COUNT_QUALIFIER),
+              "when": ("date", _DATE_QUALIFIER)}
 
 
-def _with_qualifier(text: str, start: int, end: int) -> int:
-    """The start of an amount moved over the words before it that qualify it ("40" of "more than 40
-    offers" -> "more than 40"; "about 9.81 meters"): without them the amount says something else."""
-    if "number" not in answer_shapes(text[start:end]):
+def _with_qualifier(text: str, start: int, end: int, kind_type: str) -> int:
+    """The start of an amount or a date moved over the words before it that qualify it ("40" of "more
+    than 40 offers" -> "more than 40"; "September" -> "the last weekend of September")."""
+    shape, pattern = _QUALIFIED[kind_type]
+    if shape not in answer_shapes(text[start:end]):
         return start
     before = text[max(0, start - 30):start]
-    qualifier = _COUNT_QUALIFIER.search(before)
+    qualifier = pattern.search(before)
     return start - len(before) + qualifier.start() if qualifier else start
 
 

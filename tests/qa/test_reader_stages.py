@@ -386,15 +386,19 @@ def test_a_range_keeps_its_opening_word(text, span, answer):
     assert text[_with_range_opening(text, start, end):end] == answer
 
 
-@pytest.mark.parametrize("text, span, answer", [
-    ("He has had more than 40 offers.", "40", "more than 40"),
-    ("The fall is about 9.81 meters a second.", "9.81 meters", "about 9.81 meters"),
-    ("It cost $150m to make.", "$150m", "$150m"),
-    ("Some people came.", "Some people", "Some people"),  # no amount: left as it is
+@pytest.mark.parametrize("text, kind, span, answer", [
+    ("He has had more than 40 offers.", "how_many", "40", "more than 40"),
+    ("The fall is about 9.81 meters a second.", "how_much", "9.81 meters", "about 9.81 meters"),
+    ("It cost $150m to make.", "how_much", "$150m", "$150m"),
+    ("Some people came.", "how_many", "Some people", "Some people"),  # no amount: left as it is
+    ("It is held on the last weekend of September.", "when", "September", "the last weekend of September"),
+    ("Strikes spread over the winter of 1973-74.", "when", "1973-74", "the winter of 1973-74"),
+    ("Sales fell in early 2004.", "when", "2004", "early 2004"),
+    ("It opened in 1999.", "when", "1999", "1999"),
 ])
-def test_an_amount_keeps_what_qualifies_it(text, span, answer):
+def test_an_amount_or_a_date_keeps_what_qualifies_it(text, kind, span, answer):
     from qa.reader.pipeline import _with_qualifier
 
     start = text.index(span)
     end = start + len(span)
-    assert text[_with_qualifier(text, start, end):end] == answer
+    assert text[_with_qualifier(text, start, end, kind):end] == answer
