@@ -9,6 +9,7 @@ way. Nothing else in the code base reads ``QA_*`` variables: index/ gets its val
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import types
@@ -382,6 +383,10 @@ def _parse(spec: _Spec, raw: str):
     return Path(text).expanduser() if spec.base is Path else raw
 
 
+# Settings that no longer exist, and what took their place.
+_REPLACED = {"QA_READER__YES_NO_SUPPORT": "QA_READER__YES_NO_SIMILARITY"}
+
+
 def _read_environment(cls: type, environ: typing.Mapping[str, str], prefix: str) -> tuple[dict, list[str]]:
     """Field values set in ``environ`` (nested settings as dicts) and one message per bad variable."""
     values: dict = {}
@@ -401,6 +406,16 @@ def _read_environment(cls: type, environ: typing.Mapping[str, str], prefix: str)
             values[spec.name] = _convert(spec, _parse(spec, raw))
         except _Invalid as exc:
             errors.append(f"{name}={spec.show(raw)}: {exc}")
+    if prefix.endswith(NESTED_SEPARATOR):
+        # A nested prefix ("QA_READER__") is this project's alone, so a variable under it that names no
+        # setting is a typo or a renamed setting, not someone else's variable: say so instead of ignoring it.
+        known = {spec.name.upper() for spec in _specs(cls)}
+        for name in sorted(n for n in environ if n.startswith(prefix) and n[len(prefix):] not in known):
+            if name in _REPLACED:
+                errors.append(f"{name}: replaced by {_REPLACED[name]}, which measures something else (qa/settings.py)")
+                continue
+            close = difflib.get_close_matches(name[len(prefix):], known, n=1)
+            errors.append(f"{name}: no such setting" + (f" (did you mean {prefix}{close[0]}?)" if close else ""))
     return values, errors
 
 

@@ -93,6 +93,15 @@ def test_nested_settings_are_read_and_checked_the_same_way():
         Outer(reader={"mode": "slow"})
 
 
+def test_a_reader_variable_that_names_no_setting_is_an_error_not_ignored():
+    with pytest.raises(SettingsError, match=r"QA_READER__PASAGES: no such setting \(did you mean QA_READER__PASSAGES\?\)"):
+        Settings.from_env({"QA_READER__PASAGES": "3"})
+    with pytest.raises(SettingsError, match=r"QA_READER__YES_NO_SUPPORT: replaced by QA_READER__YES_NO_SIMILARITY"):
+        Settings.from_env({"QA_READER__YES_NO_SUPPORT": "0.5"})
+    # Outside the project's nested prefix, QA_ variables may be someone else's.
+    assert Settings.from_env({"QA_SOMETHING_ELSE": "1"}).top_k == 8
+
+
 def test_command_line_errors_are_one_line_without_a_traceback(tmp_path):
     from click.testing import CliRunner
 
