@@ -215,15 +215,19 @@ _COUNT_QUALIFIER = re.compile(r"\b(?:(?:more|less|fewer) than|up to|at (?:least|
 
 
 def _from_the_count(text: str, start: int, end: int) -> int | None:
-    """The start of a how-many span moved to the count it gives, with what qualifies it ("fourth largest
-    number of registered players (125,508" -> "125,508"; "a total of 301" -> "301"; "more than 40" stays);
-    None where the span counts nothing ("fourth", a name): it answers no how-many question."""
+    """The start of a how-many span moved to the count it gives ("fourth largest number of registered
+    players (125,508" -> "125,508"; "a total of 301" -> "301"; what qualifies it is put back by
+    ``_with_qualifier``); None where the span counts nothing ("fourth", a name): it answers no how-many
+    question."""
     for token in re.finditer(r"\S+", text[start:end]):
         if "number" in answer_shapes(token.group(0)):
-            first = start + token.start() + len(token.group(0)) - len(token.group(0).lstrip("([\"'“‘"))
-            qualifier = _COUNT_QUALIFIER.search(text[start:first])
-            return start + qualifier.start() if qualifier else first
+            return start + token.start() + len(token.group(0)) - len(token.group(0).lstrip("([\"'“‘"))
     return None
+
+
+def _opening(text: str, start: int, pattern: re.Pattern, reach: int) -> re.Match | None:
+    """What ``pattern`` (anchored at its end) finds in the ``reach`` characters just before ``start``."""
+    return pattern.search(text, max(0, start - reach), start)
 
 
 # A place named inside a larger one, written before it ("Halfaya in Hama province", "Wantage in Oxfordshire").
@@ -233,6 +237,8 @@ _PLACE_IN = re.compile(r"((?:[A-Z][\w’'.-]*\s){0,2}[A-Z][\w’'.-]*),?\s+in\s+
 _PLACE_RELATION = re.compile(r"\b(?:(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?:\s+part)?\s+of|near|"
                              r"outside|close to|next to|beyond|across|along|opposite|off|just outside)\s+(?:the\s+)?$",
                              re.IGNORECASE)
+# How far before a where-span what places it is looked for.
+_PLACE_REACH = 80
 
 
 def _with_place_relation(text: str, start: int, asked: set[str]) -> int:
@@ -240,16 +246,15 @@ def _with_place_relation(text: str, start: int, asked: set[str]) -> int:
     -> "Halfaya in Hama province"; never a sentence's first word, nor a name the question gives) or its
     relation to the place ("near the Turkish border"). A smaller place is told from an event only by its
     season or month ("Summer Olympics in London" stays "London")."""
-    before = text[max(0, start - 80):start]
-    inner = _PLACE_IN.search(before)
+    inner = _opening(text, start, _PLACE_IN, _PLACE_REACH)
     if inner:
-        first = start - len(before) + inner.start(1)
+        first = inner.start(1)
         opens_sentence = first == 0 or re.search(r"(?:^|[.!?\n][\"”’']?)\s*$", text[max(0, first - 3):first]) is not None
         if not opens_sentence and all(_is_name_word(word, asked) and "date" not in answer_shapes(word)
                                       for word in inner.group(1).split()):
             return first
-    relation = _PLACE_RELATION.search(before)
-    return start - len(before) + relation.start() if relation else start
+    relation = _opening(text, start, _PLACE_RELATION, _PLACE_REACH)
+    return relation.start() if relation else start
 
 
 _RANGE = re.compile(r"\S+\s+and\s+\S+$")
@@ -275,15 +280,18 @@ _QUALIFIED = {"how_many": ("number", _COUNT_QUALIFIER), "how_much": ("number", _
               "when": ("date", _DATE_QUALIFIER)}
 
 
+# How far before an amount or a date what qualifies it is looked for ("approximately " is 14 characters).
+_QUALIFIER_REACH = 30
+
+
 def _with_qualifier(text: str, start: int, end: int, kind_type: str) -> int:
     """The start of an amount or a date moved over the words before it that qualify it ("40" of "more
     than 40 offers" -> "more than 40"; "September" -> "the last weekend of September")."""
     shape, pattern = _QUALIFIED[kind_type]
     if shape not in answer_shapes(text[start:end]):
         return start
-    before = text[max(0, start - 30):start]
-    qualifier = pattern.search(before)
-    return start - len(before) + qualifier.start() if qualifier else start
+    qualifier = _opening(text, start, pattern, _QUALIFIER_REACH)
+    return qualifier.start() if qualifier else start
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

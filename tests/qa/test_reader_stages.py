@@ -319,11 +319,11 @@ def test_a_bare_number_grows_over_the_time_unit_it_counts(text, span, answer):
     ("Dozens of people were killed.", "Dozens", "Dozens"),
 ])
 def test_a_how_many_span_starts_at_its_count(text, span, answer):
-    from qa.reader.pipeline import _from_the_count
+    from qa.reader.pipeline import _from_the_count, _with_qualifier
 
     start = text.index(span)
     end = start + len(span)
-    assert text[_from_the_count(text, start, end):end] == answer
+    assert text[_with_qualifier(text, _from_the_count(text, start, end), end, "how_many"):end] == answer
 
 
 @pytest.mark.parametrize("text, span", [("Japan is the fourth largest.", "the fourth"),
