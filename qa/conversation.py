@@ -58,6 +58,13 @@ class Conversation:
         comes first: the story stays on its subject ("Whom did he meet? President Assad. What did he
         discuss with the president?": he is still the envoy)."""
         found: dict[str, str] = dict(self.turns[-1].stood_for) if self.turns else {}
+        # The person the last question named as its subject outranks that question's answer: a story
+        # goes on about its subject ("Which publisher did David Blunkett say he fell in love with?
+        # Kimberly Quinn. Who is looking into the claim that he sped up her nanny's visa?": he is
+        # Blunkett). Where the subject is what was asked ("Which student asked Tony Blair ...?"), the
+        # answer is that subject and stands for "he".
+        if self.turns and (subject := question_subject(self.turns[-1].question)):
+            found.setdefault("person", subject)
         for turn in reversed(self.turns):
             answer = turn.answer
             if answer.abstained or not answer.short_answer or not _is_name(answer.short_answer):

@@ -1,6 +1,8 @@
 import pytest
 
-from qa.conversation import _kind_of, asked_noun_kind, is_follow_up, question_subject, substitute_pronoun
+from qa.conversation import (Conversation, Turn, _kind_of, asked_noun_kind, is_follow_up, question_subject,
+                             substitute_pronoun)
+from qa.types import Answer
 
 
 def test_person_pronouns_take_the_latest_person():
@@ -86,3 +88,21 @@ def test_a_capitalised_answer_to_a_thing_question_is_no_person_to_stand_for_he_o
 ])
 def test_the_subject_an_inverted_question_names(question, subject):
     assert question_subject(question) == subject
+
+
+def _answered(question: str, short_answer: str, question_type: str) -> Turn:
+    return Turn(question, Answer(question=question, text=f"{short_answer} [1].", abstained=False,
+                                 short_answer=short_answer, question_type=question_type))
+
+
+def test_he_stays_with_the_subject_the_last_question_named_not_its_answer():
+    conversation = Conversation(assistant=None, turns=[
+        _answered("Which publisher did David Blunkett say he fell in love with?", "Kimberly Quinn", "which")])
+    assert conversation.resolve("Who is looking into the claim that he sped up a visa?")[0] == \
+        "Who is looking into the claim that David Blunkett sped up a visa?"
+
+
+def test_he_is_the_answer_where_the_last_question_asked_for_its_subject():
+    conversation = Conversation(assistant=None, turns=[
+        _answered("Which student asked Tony Blair about his integrity?", "David Dunne", "which")])
+    assert conversation.resolve("Where does he study?")[0] == "Where does David Dunne study?"
