@@ -106,6 +106,38 @@ def type_fit(kind_type: str, text: str) -> float | None:
     return 1.0 if wanted & answer_shapes(text) else 0.0
 
 
+# What a question measures, by its words, and the units an answer to it states the measure in. A span
+# in another unit answers another question: "3km" is no height, "10,000m" no prize ("How much does
+# the champion take home?"). Only wordings that name one measure are listed: "how high" may ask for a
+# rate, "how much did shares lose" for a share.
+_MEASURES = {
+    "speed": (re.compile(r"\bhow fast\b|\b(?:what|which)\s+(?:\w+\s+)?speed\b", re.IGNORECASE),
+              re.compile(r"\d\s*(?:km/h|kph|mph|m/s)\b|\b(?:knots?|(?:miles|kilometres|kilometers|metres|meters|feet)\s+(?:an?|per)\s+(?:hour|minute|second))\b",
+                         re.IGNORECASE)),
+    "height": (re.compile(r"\bhow tall\b", re.IGNORECASE),
+               re.compile(r"\d\s*(?:m|cm|mm|ft|in)\b|\b(?:metres?|meters?|centimetres?|centimeters?|feet|foot|inches|"
+                          r"inch|storeys|stories|floors)\b", re.IGNORECASE)),
+    "weight": (re.compile(r"\bhow heavy\b|\bhow much\b.*\bweigh", re.IGNORECASE),
+               re.compile(r"\d\s*(?:kg|g|lb|lbs|oz|t)\b|\b(?:kilo(?:gram)?s?|grams?|tonnes?|tons?|pounds|stone|ounces)\b",
+                          re.IGNORECASE)),
+    "money": (re.compile(r"\bhow much\b.*\b(?:cost|costs|pay|pays|paid|earn|earns|earned|worth|price|priced|spend|spent|"
+                         r"charge|charged|fined?|salary|wages?|owe|owed|take home|compensation|damages|fee|fees|prize money)\b",
+                         re.IGNORECASE),
+              re.compile(r"[£$€¥]|\d\s*p\b|\b(?:dollars?|pounds?|euros?|yen|yuan|francs?|rupees?|pence|cents?|roubles?|pesos?)\b",
+                         re.IGNORECASE)),
+}
+
+
+def asked_measure(question: str) -> str | None:
+    """The measure a how-question asks for ("How tall is it?" -> "height"), None when it names none."""
+    return next((name for name, (asks, _) in _MEASURES.items() if asks.search(question)), None)
+
+
+def states_measure(measure: str, text: str) -> bool:
+    """Whether a span states an amount in a unit of ``measure`` ("130cm" for a height)."""
+    return bool(_MEASURES[measure][1].search(text))
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What the decision sees of the best candidate, its rivals and the question."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
-from qa.reader.decision import (REASON_CUE, DecisionModel, Evidence, answer_shapes, decision_kind, is_time_unit,
-                                question_terms)
+from qa.reader.decision import (REASON_CUE, DecisionModel, Evidence, answer_shapes, asked_measure, decision_kind,
+                                is_time_unit, question_terms, states_measure)
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
@@ -48,11 +48,13 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
 
     A candidate the question itself contains ("four" in "the four Britons"), or that is part of a name
     the question gives ("Lakhdar" of "Lakhdar Brahimi" in "Whom did Brahimi meet?"), is never an answer;
-    nor, asked how many, is a span that counts nothing ("fourth", "al-Shalal")."""
+    nor, asked how many, is a span that counts nothing ("fourth", "al-Shalal"); nor, asked a measure
+    ("How tall ...?"), a span that states none in its units ("3km" is no height)."""
     passages = [h.chunk for h in hits[:settings.passages]]
     texts = [articles[c.article_id].text[c.start:c.end] for c in passages]
     asked = set(words(question))
     named = decision_kind(question, kind_type) in _NAMED_TYPES
+    measure = asked_measure(question)
     seen: set[tuple[str, int, int]] = set()
     candidates: list[Candidate] = []
     spans = reader.read(question, texts, max(settings.spans_per_window, settings.share_spans))
@@ -88,7 +90,7 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         answer_words = words(text)
         # An answer never runs across a line break (headline into body, one paragraph into the next).
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
-                _continues_a_name(article.text, start, end, asked):
+                _continues_a_name(article.text, start, end, asked) or (measure and not states_measure(measure, text)):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.reader.decision import (DECISION_FILE, FEATURES, REASON_CUE, DecisionModel, Evidence, answer_shapes, decision_kind,
-                                features, type_fit)
+from qa.reader.decision import (DECISION_FILE, FEATURES, REASON_CUE, DecisionModel, Evidence, answer_shapes, asked_measure,
+                                decision_kind, features, states_measure, type_fit)
 from qa.reader.fit_decision import Asked, questions, with_paraphrases
 from qa.reader.model import MODEL_FILE, raw_meta
 from qa.reader.train import PARAPHRASES, read_paraphrases, read_squad
@@ -121,3 +121,21 @@ def test_the_shipped_rewordings_keep_their_answers_out_and_word_every_fitted_que
     for question, paraphrase in pairs.items():
         assert paraphrase != question and paraphrase.endswith("?")
         assert not any(gold.lower() in paraphrase.lower() for gold in golds[question]), question
+
+
+@pytest.mark.parametrize("question, measure, fits, misfits", [
+    ("How fast can Honda's Asimo robot run?", "speed", ["3km/h", "9.81 meters per second", "30 knots"], ["two legs", "3km"]),
+    ("How tall is the new version of Asimo?", "height", ["130cm", "1.3 metres", "106 storeys"], ["3km/h", "52kg"]),
+    ("How heavy is the robot?", "weight", ["52kg", "three tonnes"], ["130cm"]),
+    ("How much does the overall champion take home?", "money", ["$150,000", "£9m", "30p", "2m euros"], ["10,000m", "two hours"]),
+])
+def test_a_measure_is_answered_in_its_units(question, measure, fits, misfits):
+    assert asked_measure(question) == measure
+    assert all(states_measure(measure, span) for span in fits)
+    assert not any(states_measure(measure, span) for span in misfits)
+
+
+@pytest.mark.parametrize("question", ["How much did AMR lose?", "How high did inflation rise?", "How many storeys has it?",
+                                      "How long did the audience applaud?"])
+def test_a_question_that_names_no_single_measure_asks_none(question):
+    assert asked_measure(question) is None
