@@ -112,7 +112,8 @@ def type_fit(kind_type: str, text: str) -> float | None:
 # rate, "how much did shares lose" for a share.
 _MEASURES = {
     "speed": (re.compile(r"\bhow fast\b|\b(?:what|which)\s+(?:\w+\s+)?speed\b", re.IGNORECASE),
-              re.compile(r"\d\s*(?:km/h|kph|mph|m/s)\b|\b(?:knots?|(?:miles|kilometres|kilometers|metres|meters|feet)\s+(?:an?|per)\s+(?:hour|minute|second))\b",
+              re.compile(r"\d\s*(?:km/h|kph|mph|m/s)\b|\bknots?\b"
+                         r"|\b(?:miles|kilometres|kilometers|metres|meters|feet)\s+(?:an?|per)\s+(?:hour|minute|second)\b",
                          re.IGNORECASE)),
     "height": (re.compile(r"\bhow tall\b", re.IGNORECASE),
                re.compile(r"\d\s*(?:m|cm|mm|ft|in)\b|\b(?:metres?|meters?|centimetres?|centimeters?|feet|foot|inches|"
