@@ -66,7 +66,12 @@ class TrainedReader:
         if best is None:
             related = any(question_is_supported(question.text, described(question.articles[c.article_id]), settings)
                           for c in candidates[:3])
-            return Abstention(related, _distinct([c.sentence for c in candidates])[:3], decision.probability)
+            # Where no span could answer (none in the asked measure's units), the closest sentences
+            # are still offered.
+            closest = _distinct([c.sentence for c in candidates])[:3] or (question.retriever.sentences(
+                question.text, question.hits, question.vector, question.settings.sentence_candidates)[:3]
+                if question.hits else [])
+            return Abstention(related, closest, decision.probability)
         conflict = conflicting(best, candidates, settings)
         short, parts, quotes = compose(question.kind.type, best, conflict, corroborating(best, candidates, settings))
         return _cited(parts, quotes, short, decision.probability, [conflict.text] if conflict else [], question)
