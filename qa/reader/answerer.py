@@ -68,9 +68,7 @@ class TrainedReader:
                           for c in candidates[:3])
             # Where no span could answer (none in the asked measure's units), the closest sentences
             # are still offered.
-            closest = _distinct([c.sentence for c in candidates])[:3] or (question.retriever.sentences(
-                question.text, question.hits, question.vector, question.settings.sentence_candidates)[:3]
-                if question.hits else [])
+            closest = _distinct([c.sentence for c in candidates])[:3] or _ranked_sentences(question)[:3]
             return Abstention(related, closest, decision.probability)
         conflict = conflicting(best, candidates, settings)
         short, parts, quotes = compose(question.kind.type, best, conflict, corroborating(best, candidates, settings))
@@ -78,8 +76,7 @@ class TrainedReader:
 
     def _yes_no(self, question: Question) -> Draft | Abstention:
         """Yes when the best sentence states what the question asks, No when it states the opposite."""
-        sentences = question.retriever.sentences(question.text, question.hits, question.vector,
-                                                 question.settings.sentence_candidates) if question.hits else []
+        sentences = _ranked_sentences(question)
         settings = question.settings.reader
         # Meaning, not shared words: the ranking score's word overlap favours a sentence that repeats
         # the question's words while saying something else (settings: yes_no_similarity).
@@ -117,3 +114,9 @@ def _distinct(sentences: list[SentenceHit]) -> list[SentenceHit]:
             seen.add((s.article_id, s.start))
             kept.append(s)
     return kept
+
+
+def _ranked_sentences(question: Question) -> list[SentenceHit]:
+    """The retrieved passages' sentences, best first (none where nothing was retrieved)."""
+    return question.retriever.sentences(question.text, question.hits, question.vector,
+                                        question.settings.sentence_candidates) if question.hits else []
