@@ -18,7 +18,7 @@ from qa.reader.model import MODEL_FILE, SpanReader
 from qa.reader.pipeline import (Candidate, asked_names, compose, conflicting, corroborating, decide, described,
                                 question_is_supported, span_masses, span_share, weigh)
 from qa.reader.train import examples_for, label_window, steps_within
-from qa.settings import ReaderSettings
+from qa.settings import ReaderSettings, Settings
 
 # Fixed here rather than the tuned defaults, so these tests follow the stages' logic alone.
 SETTINGS = ReaderSettings(answer_threshold=0.5, second_source_threshold=0.5, name_support=0.75, conflict_similarity=0.6,
@@ -113,6 +113,19 @@ def test_members_that_read_different_windows_are_refused(tmp_path):
     np.savez(other, **arrays)
     with pytest.raises(ValueError, match="different windows"):
         SpanReader(resolve_model(BUNDLED_MODEL), tmp_path, (MODEL_FILE, other))
+
+
+def test_members_read_side_by_side_as_they_read_one_after_the_other():
+    model, cache = resolve_model(BUNDLED_MODEL), Settings.from_env().resolved_onnx_cache
+    side_by_side, one_after_other = SpanReader(model, cache, threads=2), SpanReader(model, cache, threads=1)
+    assert side_by_side._members is not None and one_after_other._members is None
+    passages = ["President Assad met the UN envoy Lakhdar Brahimi in Damascus on Monday.",
+                "Gen Shalal said he had defected because the army had turned into gangs of murder."]
+    for question in ("Whom did Brahimi meet?", "Why did the general defect?"):
+        apart, together = side_by_side.read(question, passages), one_after_other.read(question, passages)
+        assert [(s.passage, s.start, s.end, s.support) for s in apart] == \
+            [(s.passage, s.start, s.end, s.support) for s in together]
+        assert [s.score for s in apart] == pytest.approx([s.score for s in together], abs=1e-4)
 
 
 def test_span_share_is_the_softmax_weight_of_an_answers_wordings_within_its_passage():
