@@ -186,6 +186,18 @@ _EMPTY_PRONOUN = re.compile(rf"\bit(?=\s+(?:take|takes|took|taken|taking)\b|\s+{
                             r"|(?:(?<=\bis )|(?<=\bare )|(?<=\bwas )|(?<=\bwere ))there(?=\s+[a-z])", re.IGNORECASE)
 
 
+# "His own" is bound by its own clause's subject where the question names one before it ("Is the prime
+# minister planning it, by his own account?" asks for the minister's account, not the last answer's);
+# "Is his own party backing him?" names none and still takes a referent.
+_OWN = re.compile(r"\s+own\b", re.IGNORECASE)
+_NAMED_BEFORE = re.compile(r"\b(?i:the|a|an)\s+\w+|\s[A-Z][\w’'-]*")
+
+
+def _bound_in_question(question: str, match: re.Match) -> bool:
+    return match.group(0).lower() in _POSSESSIVE and bool(_OWN.match(question, match.end())) and \
+        bool(_NAMED_BEFORE.search(question, 0, match.start()))
+
+
 def _agrees(pronoun: str, referent: str) -> bool:
     """"They" stands for people, a band or a company ("U2", "Reporters Without Borders"), but not
     for one thing its name calls by a singular common noun ("Croke Park stadium": "How long did it
@@ -202,7 +214,7 @@ def substitute_pronoun(question: str, referents: dict[str, str]) -> tuple[str, s
     empty = {m.start() for m in _EMPTY_PRONOUN.finditer(question)}
     for match in _PRONOUN.finditer(question):
         word = match.group(0).lower()
-        if match.start() in empty:
+        if match.start() in empty or _bound_in_question(question, match):
             continue
         kind = next((k for k in _STANDS_FOR.get(word, ()) if k in referents and _agrees(word, referents[k])), None)
         if kind is None:

@@ -35,6 +35,16 @@ def test_pronouns_that_stand_for_nothing_stay():
         "What did Mary Poppins cost to put on?"
 
 
+def test_his_own_is_bound_by_a_subject_the_question_names_before_it():
+    referents = {"person": "David Dunne"}
+    assert substitute_pronoun("Is the prime minister planning to invade Iran, by his own account?", referents) == \
+        ("Is the prime minister planning to invade Iran, by his own account?", None, None)
+    assert substitute_pronoun("Did Blair say so in his own words?", referents)[0] == "Did Blair say so in his own words?"
+    # Nothing named before it: "his own" is the referent's, as any "his" is.
+    assert substitute_pronoun("Is his own party backing the plan?", referents)[0] == \
+        "Is David Dunne's own party backing the plan?"
+
+
 def test_they_stands_for_people_or_a_group_not_for_one_thing_named_by_a_singular_noun():
     assert substitute_pronoun("How long did it take for them all to go?", {"thing": "Croke Park stadium"}) == \
         ("How long did it take for them all to go?", None, None)
