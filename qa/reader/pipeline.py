@@ -80,6 +80,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
             if counted is None:
                 continue
             start = counted
+        if kind_type == "how_much":
+            start, end = _with_conversion(article.text, start, end)
         if kind_type in _QUALIFIED:
             start = _with_qualifier(article.text, start, end, kind_type)
         key = (article.id, start, end)
@@ -294,6 +296,37 @@ def _with_qualifier(text: str, start: int, end: int, kind_type: str) -> int:
         return start
     qualifier = _opening(text, start, pattern, _QUALIFIER_REACH)
     return qualifier.start() if qualifier else start
+
+
+# An amount as news writes it, before its conversion in brackets: "$515m", "1.47m yuan", "400m euro",
+# "50,000 euros". Anchored at its end (the bracket follows it).
+_AMOUNT_BEFORE = re.compile(r"(?:[£$€¥]\s?)?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?"
+                            r"(?:\s(?:euros?|yen|yuan|dollars?|pounds?|francs?|rupees?|roubles?|pesos?))?\s*$",
+                            re.IGNORECASE)
+# A conversion in brackets straight after an amount: "(£277m)", "($495m; £275m)".
+_CONVERSION = re.compile(r"\s*\([^()\n]*\d[^()\n]*\)")
+
+
+def _with_conversion(text: str, start: int, end: int) -> tuple[int, int]:
+    """An amount and its conversion in brackets are one answer, given whole: "£277m" of "a total of
+    $515m (£277m)" -> "$515m (£277m)", the amount the story states first with what it converts to;
+    "1.47m yuan ($177,600" -> "1.47m yuan ($177,600)". Other spans are kept."""
+    opening = text.rfind("(", 0, start + 1)
+    if opening >= 0 and ")" not in text[opening:start]:
+        amount = _AMOUNT_BEFORE.search(text, max(0, opening - _QUALIFIER_REACH), opening)
+        conversion = _CONVERSION.match(text, amount.end() if amount else opening)
+        if amount and amount.group(0).strip() and conversion and conversion.end() >= end:
+            return amount.start(), conversion.end()
+    conversion = _CONVERSION.match(text, _bracket_start(text, start, end))
+    if conversion and _AMOUNT_BEFORE.search(text[start:_bracket_start(text, start, end)]):
+        return start, max(end, conversion.end())
+    return start, end
+
+
+def _bracket_start(text: str, start: int, end: int) -> int:
+    """Where a span's own unclosed bracket opens ("1.47m yuan ($177,600"), else where it ends."""
+    inside = text.rfind("(", start, end)
+    return inside if inside >= 0 and ")" not in text[inside:end] else end
 
 
 # Question types answered by a phrase rather than a name, a number or a date.

@@ -339,6 +339,22 @@ def test_a_how_many_span_starts_at_its_count(text, span, answer):
     assert text[_with_qualifier(text, _from_the_count(text, start, end), end, "how_many"):end] == answer
 
 
+@pytest.mark.parametrize("text, span, answer", [
+    ("They agreed to pay a total of $515m (£277m) to settle.", "£277m", "$515m (£277m)"),
+    ("They agreed to pay a total of $515m (£277m) to settle.", "$515m", "$515m (£277m)"),
+    ("It must pay 1.47m yuan ($177,600) in compensation.", "1.47m yuan ($177,600", "1.47m yuan ($177,600)"),
+    ("Rome lent 400m euro ($495m; £275m) to the carrier.", "£275m", "400m euro ($495m; £275m)"),
+    ("It sells for £99 in the UK (149 euros).", "£99", "£99"),  # the bracket converts another phrase
+    ("Shares rose 5% (to 300p) on Monday.", "5%", "5%"),  # a share, not an amount converted
+    ("The firm (which has 20 staff) paid $5m.", "$5m", "$5m"),
+])
+def test_an_amount_and_its_conversion_in_brackets_are_one_answer(text, span, answer):
+    from qa.reader.pipeline import _with_conversion
+
+    start = text.index(span)
+    assert text[slice(*_with_conversion(text, start, start + len(span)))] == answer
+
+
 @pytest.mark.parametrize("text, span", [("Japan is the fourth largest.", "the fourth"),
                                         ("Japan is the fourth largest.", "Japan")])
 def test_a_span_that_counts_nothing_answers_no_how_many_question(text, span):
