@@ -305,6 +305,8 @@ _AMOUNT_BEFORE = re.compile(r"(?:[£$€¥]\s?)?\d[\d,.]*\s?(?:bn|m|k|billion|mi
                             re.IGNORECASE)
 # A conversion in brackets straight after an amount: "(£277m)", "($495m; £275m)".
 _CONVERSION = re.compile(r"\s*\([^()\n]*\d[^()\n]*\)")
+# How far before its bracket the amount a conversion converts is looked for.
+_AMOUNT_REACH = 30
 
 
 def _with_conversion(text: str, start: int, end: int) -> tuple[int, int]:
@@ -312,13 +314,13 @@ def _with_conversion(text: str, start: int, end: int) -> tuple[int, int]:
     $515m (£277m)" -> "$515m (£277m)", the amount the story states first with what it converts to;
     "1.47m yuan ($177,600" -> "1.47m yuan ($177,600)". Other spans are kept."""
     opening = text.rfind("(", 0, start + 1)
-    if opening >= 0 and ")" not in text[opening:start]:
-        amount = _AMOUNT_BEFORE.search(text, max(0, opening - _QUALIFIER_REACH), opening)
-        conversion = _CONVERSION.match(text, amount.end() if amount else opening)
-        if amount and amount.group(0).strip() and conversion and conversion.end() >= end:
-            return amount.start(), conversion.end()
-    conversion = _CONVERSION.match(text, _bracket_start(text, start, end))
-    if conversion and _AMOUNT_BEFORE.search(text[start:_bracket_start(text, start, end)]):
+    if opening >= 0 and ")" not in text[opening:start]:  # the span is inside a bracket
+        amount = _AMOUNT_BEFORE.search(text, max(0, opening - _AMOUNT_REACH), opening)
+        conversion = _CONVERSION.match(text, amount.end()) if amount else None
+        return (amount.start(), conversion.end()) if conversion and conversion.end() >= end else (start, end)
+    bracket = _bracket_start(text, start, end)
+    conversion = _CONVERSION.match(text, bracket)
+    if conversion and _AMOUNT_BEFORE.search(text, start, bracket):
         return start, max(end, conversion.end())
     return start, end
 
