@@ -106,6 +106,10 @@ def type_fit(kind_type: str, text: str) -> float | None:
     return 1.0 if wanted & answer_shapes(text) else 0.0
 
 
+# Currencies as amounts are written in them: a sign before the figure, a name after it ("400m euro").
+CURRENCY_SIGNS = "£$€¥"
+CURRENCY_NAMES = r"dollars?|pounds?|euros?|yen|yuan|francs?|rupees?|roubles?|pesos?"
+
 # What a question measures, by its words, and the units an answer to it states the measure in. A span
 # in another unit answers another question: "3km" is no height, "10,000m" no prize ("How much does
 # the champion take home?"). Only wordings that name one measure are listed: "how high" may ask for a
@@ -124,8 +128,7 @@ _MEASURES = {
     "money": (re.compile(r"\bhow much\b.*\b(?:cost|costs|pay|pays|paid|earn|earns|earned|worth|price|priced|spend|spent|"
                          r"charge|charged|fined?|salary|wages?|owe|owed|take home|compensation|damages|fee|fees|prize money)\b",
                          re.IGNORECASE),
-              re.compile(r"[£$€¥]|\d\s*p\b|\b(?:dollars?|pounds?|euros?|yen|yuan|francs?|rupees?|pence|cents?|roubles?|pesos?)\b",
-                         re.IGNORECASE)),
+              re.compile(rf"[{CURRENCY_SIGNS}]|\d\s*p\b|\b(?:{CURRENCY_NAMES}|pence|cents?)\b", re.IGNORECASE)),
 }
 
 

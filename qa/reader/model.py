@@ -99,8 +99,8 @@ class SpanReader:
         windows = make_windows(self.tokenizer, question, passages, self.meta.max_length, self.meta.stride)
         feeds = pad(windows)
         with self._lock:  # one run at a time keeps latency predictable on a small machine
-            outputs = list(self._members.map(lambda session: session.run(None, feeds), self.sessions)) \
-                if self._members else [session.run(None, feeds) for session in self.sessions]
+            run = self._members.map if self._members else map
+            outputs = list(run(lambda session: session.run(None, feeds), self.sessions))
         starts, ends, answerable = (np.mean([output[i] for output in outputs], axis=0) for i in range(3))
         answers = [self._answer(windows, *output) for output in outputs]
         spans: list[SpanScore] = []

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
-from qa.reader.decision import (REASON_CUE, DecisionModel, Evidence, answer_shapes, asked_measure, decision_kind,
-                                is_time_unit, question_terms, states_measure)
+from qa.reader.decision import (CURRENCY_NAMES, CURRENCY_SIGNS, REASON_CUE, DecisionModel, Evidence, answer_shapes,
+                                asked_measure, decision_kind, is_time_unit, question_terms, states_measure)
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
@@ -300,9 +300,8 @@ def _with_qualifier(text: str, start: int, end: int, kind_type: str) -> int:
 
 # An amount as news writes it, before its conversion in brackets: "$515m", "1.47m yuan", "400m euro",
 # "50,000 euros". Anchored at its end (the bracket follows it).
-_AMOUNT_BEFORE = re.compile(r"(?:[£$€¥]\s?)?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?"
-                            r"(?:\s(?:euros?|yen|yuan|dollars?|pounds?|francs?|rupees?|roubles?|pesos?))?\s*$",
-                            re.IGNORECASE)
+_AMOUNT_BEFORE = re.compile(rf"(?:[{CURRENCY_SIGNS}]\s?)?\d[\d,.]*\s?(?:bn|m|k|billion|million|trillion)?"
+                            rf"(?:\s(?:{CURRENCY_NAMES}))?\s*$", re.IGNORECASE)
 # A conversion in brackets straight after an amount: "(£277m)", "($495m; £275m)".
 _CONVERSION = re.compile(r"\s*\([^()\n]*\d[^()\n]*\)")
 # How far before its bracket the amount a conversion converts is looked for.
