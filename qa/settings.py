@@ -113,6 +113,10 @@ class ReaderSettings(Validated):
     # 0.75 5/0, 0/0, 0/0, 0/1. 0.7 scores best under right minus twice wrong (shares of news, seeds,
     # SQuAD); 0.65 answers more of MultiHop's with four more confident wrong answers on news.
     yes_no_similarity: float = setting(0.7, min=0.0, max=1.0)
+    # A "No" from the best-ranked sentence when it negates what the question asks (or the reverse) needs
+    # only this similarity: the negation is stated, not read into a sentence that merely shares words.
+    # News yes/no (2026-11-28): at 0.5-0.6 two more right "No" answers, none wrong; at 0.65 none.
+    yes_no_negation_similarity: float = setting(0.6, min=0.0, max=1.0)
     # int8 weights: about 2x faster than float32 on this CPU.
     quantized: bool = setting(True)
 

@@ -1,21 +1,14 @@
 """The default answerer: the trained span reader with its answerability calibration."""
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 
 from index.retrieve import SentenceHit
 from qa.attribution import with_attribution
 from qa.answerer import Abstention, Draft, Question
-from qa.reader.decision import DECISION_FILE, DecisionModel
+from qa.reader.decision import DECISION_FILE, DecisionModel, negates
 from qa.reader.pipeline import compose, conflicting, corroborating, decide, described, question_is_supported, read
-
-# A negation word, not the first part of a compound ("a not-too-distant future", "a no-fly zone"),
-# except "no-one".
-_NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without|denied|denies|refused|rejected)\b(?!-)"
-                       r"|\bno-one\b|n['’]t\b", re.IGNORECASE)
-
 
 class TrainedReader:
     def __init__(self, model_path: str, cache: Path, quantized: bool = True, threads: int | None = None,
@@ -81,6 +74,12 @@ class TrainedReader:
         # Meaning, not shared words: the ranking score's word overlap favours a sentence that repeats
         # the question's words while saying something else (settings: yes_no_similarity).
         supporting = [s for s in sentences if s.dense >= settings.yes_no_similarity]
+        # A best sentence that negates what the question asks ("did not authorise the waiving" for "Did
+        # the official waive ...?") is a "No" at a lower bar: it is stated, not inferred. Not a denial
+        # verb, whose sense turns on what is denied ("has refused to leave the charts").
+        if not supporting and sentences and sentences[0].dense >= settings.yes_no_negation_similarity and \
+                negates(question.text, denials=False) != negates(sentences[0].text, denials=False):
+            supporting = sentences[:1]
         if not supporting:
             return Abstention(bool(sentences), sentences[:3], max((s.dense for s in sentences), default=0.0))
         best = supporting[0]
@@ -91,7 +90,7 @@ class TrainedReader:
             quotes.append(other)
         if not question_is_supported(question.text, described(*{question.articles[q.article_id] for q in quotes}), settings):
             return Abstention(True, sentences[:3], best.dense)
-        said = "No" if bool(_NEGATION.search(question.text)) != bool(_NEGATION.search(best.text)) else "Yes"
+        said = "No" if negates(question.text) != negates(best.text) else "Yes"
         return _cited([(said, 0)], quotes, said, best.dense, [], question)
 
 

@@ -106,6 +106,24 @@ def type_fit(kind_type: str, text: str) -> float | None:
     return 1.0 if wanted & answer_shapes(text) else 0.0
 
 
+# A negation, not the first part of a compound ("a not-too-distant future", "a no-fly zone"), except
+# "no-one"; and a denial ("refused", "rejected"), whose sense turns on what is denied ("refused to leave").
+_NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without)\b(?!-)|\bno-one\b|n['’]t\b",
+                       re.IGNORECASE)
+_DENIAL = re.compile(r"\b(den(?:y|ies|ied|ial)|refus(?:e|es|ed|ing|al)|reject(?:s|ed|ing|ion)?)\b", re.IGNORECASE)
+
+
+def negates(text: str, denials: bool = True) -> bool:
+    """Whether ``text`` negates (or, with ``denials``, denies) something. A capitalised word inside a
+    sentence is part of a name ("Reporters Without Borders"), not a negation; opening one ("No charges
+    against Cosby") it is."""
+    matches = [*_NEGATION.finditer(text), *(_DENIAL.finditer(text) if denials else ())]
+    return any(not m.group().istitle() or _SENTENCE_OPENING.search(text, 0, m.start()) for m in matches)
+
+
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;\"“‘(])\s*$")
+
+
 # Currencies as amounts are written in them: a sign before the figure, a name after it ("400m euro").
 CURRENCY_SIGNS = "£$€¥"
 CURRENCY_NAMES = r"dollars?|pounds?|euros?|yen|yuan|francs?|rupees?|roubles?|pesos?"

@@ -14,7 +14,7 @@ from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
 from qa.reader.decision import (CURRENCY_NAMES, CURRENCY_SIGNS, REASON_CUE, DecisionModel, Evidence, answer_shapes,
-                                asked_measure, decision_kind, is_time_unit, question_terms, states_measure)
+                                asked_measure, decision_kind, is_time_unit, negates, question_terms, states_measure)
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
 from qa.settings import ReaderSettings
@@ -430,13 +430,19 @@ def weigh(question: str, kind_type: str, candidates: list[Candidate], articles: 
     """What the decision model sees of each of the reader's most probable distinct answers.
 
     Only answers whose article gives the question's numbers and most of its names are weighed: a
-    confident span about another town or another year answers a different question."""
+    confident span about another town or another year answers a different question; nor, where the
+    question negates, an answer whose sentence negates nothing."""
     terms = question_terms(question)
     kind_type = decision_kind(question, kind_type)
     names: dict[str, float | None] = {}
     answers = [answer_of(kind_type, c) for c in candidates]
+    negated = negates(question)
     weighed = []
     for rank, candidate in enumerate(_distinct_answers(candidates)[:settings.decision_candidates]):
+        # A question that negates ("What is not a symptom ...?", "Where did he refuse to go?") is not
+        # answered by a sentence stating the positive: its span answers the question without the "not".
+        if negated and not negates(candidate.sentence.text):
+            continue
         if candidate.article_id not in names:
             text = described(articles[candidate.article_id])
             share = name_support(question, text)  # stems the whole article: once per article

@@ -158,6 +158,25 @@ def test_yes_no_reads_a_negation_but_not_a_compound_that_starts_with_one(tmp_pat
     assert assistant.ask("Did the envoy meet the rebel commanders in Geneva on Monday?").short_answer == "No"
 
 
+def test_a_stated_negation_answers_no_at_its_own_lower_similarity(tmp_path):
+    assistant = assistant_on(
+        tmp_path,
+        outlook="Economic outlook\n\nThe world economy will regain momentum in a not-too-distant future, the OECD's "
+                "chief economist said on Tuesday. Oil prices rose sharply this year.\n",
+        talks="Ceasefire talks\n\nThe envoy did not meet the rebel commanders in Geneva on Monday. The talks resume "
+              "in March.\n",
+        charts="Charts\n\nThe song Si No Estas has stubbornly refused to leave the top of the Spanish charts.\n")
+    # Only the lower bar can be reached: a negation answers "No", an affirmation stays silent, and so
+    # does a denial verb, whose sense turns on what it denies (the song stayed).
+    reader = assistant.settings.reader.replace(yes_no_similarity=1.0, yes_no_negation_similarity=0.3)
+    assistant.settings = assistant.settings.replace(reader=reader)
+    assert assistant.ask("Did the envoy meet the rebel commanders in Geneva on Monday?").short_answer == "No"
+    assert assistant.ask("Will the world economy regain momentum, according to the OECD's chief economist?").abstained
+    assert assistant.ask("Did Si No Estas stay at the top of the Spanish charts?").abstained
+    assistant.settings = assistant.settings.replace(reader=reader.replace(yes_no_negation_similarity=1.0))
+    assert assistant.ask("Did the envoy meet the rebel commanders in Geneva on Monday?").abstained
+
+
 def test_yes_no_needs_a_sentence_that_means_what_is_asked_not_one_that_shares_its_words(tmp_path):
     assistant = assistant_on(
         tmp_path,

@@ -11,7 +11,7 @@ import pytest
 from index.articles import Article
 from index.embedding import BUNDLED_MODEL, resolve_model
 from index.retrieve import SentenceHit
-from qa.reader.decision import FEATURES, DecisionModel, features
+from qa.reader.decision import FEATURES, DecisionModel, features, negates
 from qa.reader.decode import SpanScore, best_spans, member_support
 from qa.reader.features import load_tokenizer, make_windows, pad
 from qa.reader.model import MODEL_FILE, SpanReader
@@ -193,6 +193,28 @@ def test_readings_inside_one_reason_clause_are_one_answer_to_a_why_question():
     assert evidence.answer == "because the military had perpetrated massacres in towns and villages"
     assert evidence.rival_probability == 0.0  # "massacres" sits in the same clause: no rival
     assert features(evidence)[FEATURES.index("type_fit")] == 1.0
+
+
+def test_negation_is_a_word_of_the_sentence_not_a_part_of_a_name_or_a_compound():
+    assert negates("The envoy did not meet them.") and negates("Where did Kublai refuse to move?")
+    assert negates("No charges against TV's Cosby") and negates("He left. No one followed.")
+    assert not negates("How long, according to Reporters Without Borders?")
+    assert not negates("The economy will recover in a not-too-distant future.")
+    assert negates("The song has refused to leave the charts.")
+    assert not negates("The song has refused to leave the charts.", denials=False)
+
+
+def test_a_negated_question_is_answered_only_from_a_sentence_that_negates():
+    stated = "Denmark required 200,000 kroner of capital to start a company."
+    denied = "Denmark never required a notary to start a company."
+    articles = {"a.txt": Article("a.txt", "t", stated), "b.txt": Article("b.txt", "t", denied)}
+    capital, notary = candidate("200,000 kroner", stated, 0.9), candidate("a notary", denied, 0.8, "b.txt")
+    asked = "What did Denmark not require to start a company?"
+    assert [c for c, _ in weigh(asked, "what", [capital, notary], articles, SETTINGS)] == [notary]
+    refused = "Where did Denmark refuse to start a company?"
+    assert weigh(refused, "where", [capital], articles, SETTINGS) == []
+    assert [c for c, _ in weigh("What did Denmark require to start a company?", "what", [capital, notary], articles,
+                                SETTINGS)] == [capital, notary]
 
 
 def test_conflicts_need_another_source_saying_the_same_thing_otherwise():
