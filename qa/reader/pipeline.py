@@ -49,12 +49,14 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
     A candidate the question itself contains ("four" in "the four Britons"), or that is part of a name
     the question gives ("Lakhdar" of "Lakhdar Brahimi" in "Whom did Brahimi meet?"), is never an answer;
     nor, asked how many, is a span that counts nothing ("fourth", "al-Shalal"); nor, asked a measure
-    ("How tall ...?"), a span that states none in its units ("3km" is no height)."""
+    ("How tall ...?"), a span that states none in its units ("3km" is no height); nor, unless the
+    question negates too, a span its sentence says something is not ("neither Harry nor Voldemort")."""
     passages = [h.chunk for h in hits[:settings.passages]]
     texts = [articles[c.article_id].text[c.start:c.end] for c in passages]
     asked = set(words(question))
     named = decision_kind(question, kind_type) in _NAMED_TYPES
     measure = asked_measure(question)
+    negated = negates(question)
     seen: set[tuple[str, int, int]] = set()
     candidates: list[Candidate] = []
     spans = reader.read(question, texts, max(settings.spans_per_window, settings.share_spans))
@@ -92,7 +94,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         answer_words = words(text)
         # An answer never runs across a line break (headline into body, one paragraph into the next).
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
-                _continues_a_name(article.text, start, end, asked) or (measure and not states_measure(measure, text)):
+                _continues_a_name(article.text, start, end, asked) or \
+                (measure and not states_measure(measure, text)) or (not negated and _said_not(article.text, start)):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
@@ -101,6 +104,18 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
                                       support=span.support))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
+
+
+# Words that say what follows is not so ("neither Harry nor Voldemort", "not Paris but London").
+_NEGATED_BEFORE = re.compile(r"\b(?:neither|nor|not)\s+(?:the\s+|a\s+|an\s+)?$", re.IGNORECASE)
+# How far before a span they are looked for ("neither the " is 12 characters).
+_NEGATED_REACH = 12
+
+
+def _said_not(text: str, start: int) -> bool:
+    """Whether the span at ``start`` is what its sentence says something is not: it answers only a
+    question that negates too."""
+    return _NEGATED_BEFORE.search(text, max(0, start - _NEGATED_REACH), start) is not None
 
 
 def span_masses(spans: list[SpanScore], texts: list[str]) -> dict[int, list[tuple[str, float]]]:

@@ -204,6 +204,15 @@ def test_negation_is_a_word_of_the_sentence_not_a_part_of_a_name_or_a_compound()
     assert not negates("The song has refused to leave the charts.", denials=False)
 
 
+def test_a_span_the_sentence_says_it_is_not_is_told_apart():
+    from qa.reader.pipeline import _said_not
+
+    text = "Rowling revealed that the prince is neither Harry nor Voldemort, and not the Hagrid of old."
+    assert all(_said_not(text, text.index(w)) for w in ("Harry", "Voldemort", "Hagrid"))
+    assert not _said_not(text, text.index("Rowling")) and not _said_not(text, text.index("prince"))
+    assert not _said_not("It was not only the Tate that agreed.", len("It was not only the "))
+
+
 def test_a_negated_question_is_answered_only_from_a_sentence_that_negates():
     stated = "Denmark required 200,000 kroner of capital to start a company."
     denied = "Denmark never required a notary to start a company."
