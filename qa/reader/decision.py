@@ -113,15 +113,16 @@ _NEGATION = re.compile(r"\b(not|no|never|neither|nor|none|nobody|nothing|without
 _DENIAL = re.compile(r"\b(den(?:y|ies|ied|ial)|refus(?:e|es|ed|ing|al)|reject(?:s|ed|ing|ion)?)\b", re.IGNORECASE)
 
 
+# Where a sentence, or a quoted one, opens: a capitalised word right after it is no name.
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;\"“‘(])\s*$")
+
+
 def negates(text: str, denials: bool = True) -> bool:
     """Whether ``text`` negates (or, with ``denials``, denies) something. A capitalised word inside a
     sentence is part of a name ("Reporters Without Borders"), not a negation; opening one ("No charges
     against Cosby") it is."""
     matches = [*_NEGATION.finditer(text), *(_DENIAL.finditer(text) if denials else ())]
     return any(not m.group().istitle() or _SENTENCE_OPENING.search(text, 0, m.start()) for m in matches)
-
-
-_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;\"“‘(])\s*$")
 
 
 # Currencies as amounts are written in them: a sign before the figure, a name after it ("400m euro").
