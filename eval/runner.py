@@ -242,7 +242,8 @@ def _verdict(result: Result, item: Item) -> None:
         result.correct = not result.abstained and bool(result.contains) and not result.false_answer_only
     else:
         result.correct = result.abstained
-    result.right = bool(result.lead_correct) if item.answerable else result.abstained
+    # A disagreement between sources where none disagree is a wrong answer, whatever its lead holds.
+    result.right = bool(result.lead_correct) and not result.false_conflict if item.answerable else result.abstained
     result.wrong_confident = not result.abstained and not result.right
     if result.error:
         result.failures.append(f"error: {result.error}")

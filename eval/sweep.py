@@ -17,7 +17,7 @@ def outcomes(question: dict, threshold: float) -> tuple[bool, bool]:
     """(answered, right) for one recorded question at ``threshold``."""
     answered = not question["abstained"] and question["confidence"] >= threshold
     if question["answerable"]:
-        return answered, answered and bool(question["lead_correct"])
+        return answered, answered and bool(question["lead_correct"]) and not question["false_conflict"]
     return answered, not answered
 
 

@@ -91,16 +91,16 @@ class TrainedReader:
         if not question_is_supported(question.text, described(*{question.articles[q.article_id] for q in quotes}), settings):
             return Abstention(True, sentences[:3], best.dense)
         said = "No" if negates(question.text) != negates(best.text) else "Yes"
-        return _cited([(said, 0)], quotes, said, best.dense, [], question)
+        return _cited([(said, (0,))], quotes, said, best.dense, [], question)
 
 
-def _cited(lead: list[tuple[str, int]], quotes: list[SentenceHit], short: str | None, confidence: float,
+def _cited(lead: list[tuple[str, tuple[int, ...]]], quotes: list[SentenceHit], short: str | None, confidence: float,
            conflicts: list[str], question: Question) -> Draft:
-    """The lead sentences, each with the [n] of the quote it rests on, then every quote numbered in
+    """The lead sentences, each with the [n] of every quote it rests on, then every quote numbered in
     order; a speaker's introduction is quoted before its "he said" sentence."""
     quoted = with_attribution(quotes, question.articles)
     number = {id(q): n for n, q in enumerate(quoted, start=1)}
-    head = " ".join(f"{text} [{number[id(quotes[i])]}]." for text, i in lead)
+    head = " ".join(f"{text} {' '.join(f'[{number[id(quotes[i])]}]' for i in cites)}." for text, cites in lead)
     body = " ".join(f"{q.text} [{n}]" for n, q in enumerate(quoted, start=1))
     return Draft(f"{head}\n\n{body}", quoted, short, round(float(confidence), 4), conflicts)
 

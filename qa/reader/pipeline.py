@@ -587,12 +587,11 @@ def conflicting(best: Candidate, candidates: list[Candidate], settings: ReaderSe
     Only a sentence from another article that says nearly the same thing (its content words,
     answers left out, largely shared) and is itself a confident answer counts: two articles
     about different products or events never make a conflict."""
-    best_words = set(words(best.text))
     best_terms = set(content_terms(best.sentence.text)) - set(content_terms(best.text))
     for other in candidates[1:]:
         if other.probability < settings.second_source_threshold:
             break
-        if other.article_id == best.article_id or best_words & set(words(other.text)):
+        if other.article_id == best.article_id or not _differs(best.text, other.text):
             continue
         # A source whose sentence also gives the answer ("almost three years") agrees with it.
         if best.text.lower() in other.sentence.text.lower() or other.text.lower() in best.sentence.text.lower():
@@ -643,15 +642,16 @@ def reason_clause(best: Candidate) -> str:
 
 
 def compose(kind_type: str, best: Candidate, conflict: Candidate | None,
-            support: list[Candidate] = ()) -> tuple[str, list[tuple[str, int]], list[SentenceHit]]:
-    """The short answer (verbatim), the lead as (text, quote it cites) parts, and the quotes: the
-    answer itself, then the one sentence that states it; other sources saying the same follow it,
-    and a conflict adds the source that says otherwise."""
+            support: list[Candidate] = ()) -> tuple[str, list[tuple[str, tuple[int, ...]]], list[SentenceHit]]:
+    """The short answer (verbatim), the lead as (text, quotes it cites) parts, and the quotes: the
+    answer itself, then the one sentence that states it; other sources saying the same follow it.
+
+    Where another source states the same fact otherwise, the lead says so before any value is read
+    as the answer ("The sources disagree: Tampa or Glendale [1] [2]"): neither is given alone, since
+    the articles cannot tell which is right."""
     short = answer_of(kind_type, best)
-    lead = short[0].upper() + short[1:] if kind_type == "why" else short
     quotes = [best.sentence, *(c.sentence for c in support)]
-    parts = [(lead, 0)]
-    if conflict is not None:
-        parts.append((f"The sources disagree: others say {conflict.text}", len(quotes)))
-        quotes.append(conflict.sentence)
-    return short, parts, quotes
+    if conflict is None:
+        return short, [(short[0].upper() + short[1:] if kind_type == "why" else short, (0,))], quotes
+    quotes.append(conflict.sentence)
+    return short, [(f"The sources disagree: {short} or {answer_of(kind_type, conflict)}", (0, len(quotes) - 1))], quotes

@@ -184,15 +184,18 @@ def test_lead_accuracy_and_the_right_wrong_silent_split():
 
 def test_false_conflicts_count_only_answered_questions_without_planted_answers():
     results = scored([
-        (HELD, "three years [1]. The sources disagree: others say four [2].", ["four [2]"]),
+        (HELD, "The sources disagree: three years or four [1] [2].", ["four [2]"]),
         (replace(HELD, id="plain", question="q2"), "three years [1].", []),
         (replace(HELD, id="abstained", question="q3"), None, []),
         (replace(HELD, id="planted", question="q4", false_answers=("five years",)),
-         "three years [1]. The sources disagree: others say five years [2].", ["five years [2]"]),
+         "The sources disagree: three years or five years [1] [2].", ["five years [2]"]),
     ])
     assert [r.false_conflict for r in results] == [True, False, None, None]
     assert summarize(results).false_conflict_rate == 0.5
     assert "claims the sources disagree, but none of them conflict" in results[0].failures
+    # The lead holds the gold answer, but a disagreement no source has is a wrong answer.
+    assert results[0].lead_correct and not results[0].right and results[0].wrong_confident
+    assert results[3].right and results[3].conflict_surfaced is True
 
 
 def test_answer_words_is_the_median_over_answered_questions():

@@ -2,8 +2,9 @@
 from eval.sweep import outcomes, table
 
 
-def row(answerable, confidence, lead_correct, abstained=False):
-    return {"answerable": answerable, "confidence": confidence, "lead_correct": lead_correct, "abstained": abstained}
+def row(answerable, confidence, lead_correct, abstained=False, false_conflict=None):
+    return {"answerable": answerable, "confidence": confidence, "lead_correct": lead_correct, "abstained": abstained,
+            "false_conflict": false_conflict}
 
 
 def test_a_question_is_answered_only_at_or_above_its_confidence():
@@ -12,6 +13,7 @@ def test_a_question_is_answered_only_at_or_above_its_confidence():
     assert outcomes(row(False, 0.4, None), 0.5) == (False, True)
     assert outcomes(row(False, 0.9, None), 0.5) == (True, False)
     assert outcomes(row(True, 0.9, True, abstained=True), 0.0) == (False, False)  # other checks still abstain
+    assert outcomes(row(True, 0.9, True, false_conflict=True), 0.5) == (True, False)  # an invented disagreement
 
 
 def test_the_three_outcomes_add_up_and_follow_the_threshold():

@@ -198,3 +198,17 @@ def test_asked_how_many_the_answer_counts_or_the_assistant_is_silent(tmp_path):
     answer = assistant.ask("How many registered rugby players does Japan have?")
     assert answer.abstained or any(c.isdigit() for c in answer.short_answer), answer.short_answer
     assert "fourth" not in (answer.short_answer or "")
+
+
+def test_two_sources_stating_one_fact_otherwise_lead_with_their_disagreement(tmp_path):
+    assistant = assistant_on(
+        tmp_path,
+        first="Super Bowl venue\n\nSuper Bowl 2021 will be played in Tampa, Florida, the league said on Tuesday.\n",
+        second="Super Bowl plans\n\nSuper Bowl 2021 will be played in Glendale, Arizona, the league said on Tuesday.\n")
+    assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
+    answer = assistant.ask("Where will Super Bowl 2021 take place?")
+    lead = answer.text.split("[")[0]
+    # Neither city is read first as the answer: both stand in the lead, each quote cited.
+    assert lead.startswith("The sources disagree: ") and "Tampa" in lead and "Glendale" in lead, answer.text
+    assert answer.conflicts and {c.article for c in answer.citations} == {"first.txt", "second.txt"}
+    assert_exact_quotes(assistant, answer)
