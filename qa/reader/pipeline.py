@@ -138,7 +138,8 @@ def span_share(answer: str, masses: list[tuple[str, float]]) -> float:
     return sum(weight for other, weight in masses if not _phrases_differ(other, phrase))
 
 
-_NEXT_WORD = re.compile(r"[ \t]([A-Z][\w’'-]*)")
+# A capitalised word, or one a lower-case particle joins to its capital ("al-Shalal", "el-Sisi").
+_NEXT_WORD = re.compile(r"[ \t]((?:[a-z]{1,3}-)?[A-Z][\w’'-]*)")
 
 
 def _continues_a_name(text: str, start: int, end: int, asked: set[str]) -> bool:

@@ -332,6 +332,20 @@ def test_a_name_does_not_grow_over_a_word_the_question_gives():
     assert text[slice(*_whole_name(text, start, start + 5, {"president"}))] == "Assad"
 
 
+@pytest.mark.parametrize("text, span, asked, continues", [
+    ("Lt Gen Abulaziz al-Shalal is one of the highest-ranking officials.", "Gen Abulaziz", "Who is al-Shalal?", True),
+    ("UN envoy Lakhdar Brahimi met him.", "Lakhdar", "Whom did Brahimi meet?", True),
+    ("Lt Gen Abulaziz al-Shalal is one of the highest-ranking officials.", "Gen Abulaziz", "Who is Abulaziz?", False),
+    ("He met envoy Lakhdar Brahimi.", "envoy", "Whom did Brahimi meet?", False),  # lower case: no first name
+])
+def test_a_first_name_of_the_person_asked_about_by_surname_is_told_apart(text, span, asked, continues):
+    from index.text import words
+    from qa.reader.pipeline import _continues_a_name
+
+    start = text.index(span)
+    assert _continues_a_name(text, start, start + len(span), set(words(asked))) is continues
+
+
 @pytest.mark.parametrize("text, span, answer", [
     ("Google News was blocked, said the media watchdog, Reporters Without Borders.", "media watchdog",
      "media watchdog, Reporters Without Borders"),
