@@ -55,6 +55,7 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
     texts = [articles[c.article_id].text[c.start:c.end] for c in passages]
     asked = set(words(question))
     named = decision_kind(question, kind_type) in _NAMED_TYPES
+    person = described_person(question)
     measure = asked_measure(question)
     negated = negates(question)
     seen: set[tuple[str, int, int]] = set()
@@ -95,7 +96,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         # An answer never runs across a line break (headline into body, one paragraph into the next).
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
                 _continues_a_name(article.text, start, end, asked) or \
-                (measure and not states_measure(measure, text)) or (not negated and _said_not(article.text, start)):
+                (measure and not states_measure(measure, text)) or (not negated and _said_not(article.text, start)) or \
+                (person is not None and not _describes(article.text, start, end, person)):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
@@ -104,6 +106,40 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
                                       support=span.support))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
+
+
+# "Who is Lakhdar Brahimi?": who, a form of "be", then only the name of the person asked about.
+_NAME_PART = r"(?:[a-z]{1,3}-)?[A-Z][\w’'.-]*"  # "Brahimi", "al-Shalal"
+_WHO_IS = re.compile(rf"\s*(?i:who)\s+(?i:is|was|are|were)\s+({_NAME_PART}(?:\s+(?:{_NAME_PART}|of|de|bin|van|von|der))*)"
+                     r"\s*\?*\s*")
+# A description stands beside the name it describes: "the UN peace envoy (for Syria) Lakhdar Brahimi",
+# "Brahimi, the envoy", "Brahimi is the envoy".
+_NAME_FOLLOWS = re.compile(rf"(?:[ \t]+(?:of|for|at|in|to)(?:[ \t]+[\w’'-]+){{1,3}}?)?[ \t]*,?[ \t]*({_NAME_PART})")
+_NAME_BEFORE = re.compile(rf"({_NAME_PART})(?:['’]s)?(?:[ \t]*,[ \t]*|[ \t]+(?:is|was|are|were)[ \t]+)(?:(?:a|an|the)[ \t]+)?$")
+# How far before a span the name it describes is looked for.
+_DESCRIBED_REACH = 40
+
+
+def described_person(question: str) -> set[str] | None:
+    """The words of the name a question asks about when it asks who someone is ("Who is Lakhdar
+    Brahimi?" -> {"lakhdar", "brahimi"}); None for any other question."""
+    match = _WHO_IS.fullmatch(question)
+    # Not a particle ("al" of "al-Shalal"), which other names share.
+    return {w for w in words(match.group(1)) if len(w) > 2} if match else None
+
+
+def _describes(text: str, start: int, end: int, person: set[str]) -> bool:
+    """Whether a span describes the person asked about: not only names ("President Assad", who met
+    him, is no answer to "Who is Lakhdar Brahimi?"), and beside the person's name, which it may hold
+    at its end ("UN peace envoy Lakhdar Brahimi")."""
+    found = re.findall(r"[\w’'.-]+", text[start:end])
+    if all(re.fullmatch(_NAME_PART, w) or w in _NAME_LINKS for w in found):
+        return False
+    if words(text[start:end])[-1] in person:
+        return True
+    after = _NAME_FOLLOWS.match(text, end)
+    before = _NAME_BEFORE.search(text, max(0, start - _DESCRIBED_REACH), start)
+    return any(m is not None and bool(set(words(m.group(1))) & person) for m in (after, before))
 
 
 # Words that say what follows is not so ("neither Harry nor Voldemort", "not Paris but London").

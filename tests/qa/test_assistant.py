@@ -212,3 +212,15 @@ def test_two_sources_stating_one_fact_otherwise_lead_with_their_disagreement(tmp
     assert lead.startswith("The sources disagree: ") and "Tampa" in lead and "Glendale" in lead, answer.text
     assert answer.conflicts and {c.article for c in answer.citations} == {"first.txt", "second.txt"}
     assert_exact_quotes(assistant, answer)
+
+
+def test_who_someone_is_is_answered_by_what_describes_them_never_by_another_name(tmp_path):
+    assistant = assistant_on(
+        tmp_path,
+        talks="Syria talks\n\nPresident Assad met the UN peace envoy Lakhdar Brahimi in Damascus on Monday. "
+              "The talks lasted two hours.\n")
+    assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
+    answer = assistant.ask("Who is Lakhdar Brahimi?")
+    # Always answering, so what is tested is which span may lead: the person he met never does.
+    assert answer.abstained or "Assad" not in answer.short_answer, answer.text
+    assert assistant.ask("Who met Lakhdar Brahimi?").short_answer == "President Assad"
