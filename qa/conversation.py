@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from qa.question import AUXILIARIES
+from qa.question import AUXILIARIES, PERSON_NOUNS
 from qa.types import Answer, Scope
 
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|there|these|those)\b", re.IGNORECASE)
@@ -120,22 +120,6 @@ def _kind_of(question_type: str | None, name: str, question: str = "") -> str | 
     return None
 
 
-# Nouns that name people by role: "Which student ...?" asks for a person, "Which marathon ...?" for a
-# thing, whatever the capitals of the answer ("Flora London Marathon" is three capitalised words).
-_PERSON_NOUNS = frozenset("""
-person man woman boy girl child baby player actor actress singer musician artist author writer novelist poet
-director producer presenter host journalist reporter editor publisher student pupil teacher professor
-scientist researcher doctor nurse patient lawyer judge minister president chancellor secretary premier leader
-politician mp senator candidate official spokesman spokeswoman spokesperson chief executive boss chairman
-chairwoman founder owner manager coach captain striker midfielder defender goalkeeper batsman bowler athlete
-runner rider driver champion winner rival opponent star celebrity model designer architect engineer economist
-analyst investor banker officer soldier general commander envoy ambassador diplomat king queen prince princess
-pope priest bishop victim suspect prisoner detainee witness fan voter worker employee gamer hacker customer
-citizen resident frontman vocalist guitarist drummer comedian dancer composer photographer inventor
-entrepreneur tycoon billionaire heir wife husband son daughter father mother brother sister friend partner
-nanny inspector investigator prosecutor defendant mayor governor monarch astronaut pilot cyclist boxer golfer
-swimmer skier jockey referee umpire chef
-""".split())
 _IRREGULAR_PLURALS = {"men": "man", "women": "woman", "people": "person", "children": "child"}
 _WH_NOUN_STOP = frozenset("did does do is are was were has have had will would can could should may might".split())
 
@@ -155,7 +139,7 @@ def asked_noun_kind(question: str) -> str | None:
     if not phrase:
         return None
     singular = {_IRREGULAR_PLURALS.get(w, w[:-1] if w.endswith("s") else w) for w in phrase} | set(phrase)
-    return "person" if singular & _PERSON_NOUNS else "thing"
+    return "person" if singular & PERSON_NOUNS else "thing"
 
 
 def is_follow_up(question: str) -> bool:

@@ -7,6 +7,23 @@ from dataclasses import dataclass
 # The auxiliaries an inverted question opens its clause with ("Did X ...?", "Which club did X ...?").
 AUXILIARIES = "is|are|was|were|do|does|did|has|have|had|can|could|will|would"
 
+# Nouns that name people by role: "Which student ...?" asks for a person, "Which marathon ...?" for a
+# thing, whatever the capitals of the answer ("Flora London Marathon" is three capitalised words).
+PERSON_NOUNS = frozenset("""
+person man woman boy girl child baby player actor actress singer musician artist author writer novelist poet
+director producer presenter host journalist reporter editor publisher student pupil teacher professor
+scientist researcher doctor nurse patient lawyer judge minister president chancellor secretary premier leader
+politician mp senator candidate official spokesman spokeswoman spokesperson chief executive boss chairman
+chairwoman founder owner manager coach captain striker midfielder defender goalkeeper batsman bowler athlete
+runner rider driver champion winner rival opponent star celebrity model designer architect engineer economist
+analyst investor banker officer soldier general commander envoy ambassador diplomat king queen prince princess
+pope priest bishop victim suspect prisoner detainee witness fan voter worker employee gamer hacker customer
+citizen resident frontman vocalist guitarist drummer comedian dancer composer photographer inventor
+entrepreneur tycoon billionaire heir wife husband son daughter father mother brother sister friend partner
+nanny inspector investigator prosecutor defendant mayor governor monarch astronaut pilot cyclist boxer golfer
+swimmer skier jockey referee umpire chef correspondent
+""".split())
+
 _PATTERNS = [
     ("how_many", r"\bhow many\b"),
     ("how_long", r"\bhow (long|soon)\b"),

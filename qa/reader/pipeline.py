@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
+from qa.question import PERSON_NOUNS
 from qa.reader.decision import (CURRENCY_NAMES, CURRENCY_SIGNS, REASON_CUE, DecisionModel, Evidence, answer_shapes,
                                 asked_measure, decision_kind, is_time_unit, negates, question_terms, states_measure)
 from qa.reader.decode import SpanScore
@@ -56,6 +57,7 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
     asked = set(words(question))
     named = decision_kind(question, kind_type) in _NAMED_TYPES
     person = described_person(question)
+    role = asked_role(question)
     measure = asked_measure(question)
     negated = negates(question)
     seen: set[tuple[str, int, int]] = set()
@@ -97,7 +99,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
                 _continues_a_name(article.text, start, end, asked) or \
                 (measure and not states_measure(measure, text)) or (not negated and _said_not(article.text, start)) or \
-                (person is not None and not _describes(article.text, start, end, person)):
+                (person is not None and not _describes(article.text, start, end, person)) or \
+                (role is not None and _in_another_role(article.text, start, end, role)):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
@@ -140,6 +143,57 @@ def _describes(text: str, start: int, end: int, person: set[str]) -> bool:
     after = _NAME_FOLLOWS.match(text, end)
     before = _NAME_BEFORE.search(text, max(0, start - _DESCRIBED_REACH), start)
     return any(m is not None and bool(set(words(m.group(1))) & person) for m in (after, before))
+
+
+# "Who is the finance chief at Qantas?": who, a form of "be", a determiner, then the role asked about,
+# up to a preposition, a relative word or a verb form ("Who is the chief executive leaving ...?").
+_WHO_IS_THE = re.compile(rf"\s*(?i:who)\s+(?i:is|was|are|were)\s+(?:the|its|their|his|her|{_NAME_PART}['’]s)\s+(.+)")
+_ROLE_ENDS = {"of", "at", "for", "in", "on", "from", "with", "to", "by", "who", "whom", "that", "which", "and", "or"}
+# Words that say which holder of a role is meant, not which role: "the new chief executive" is still
+# a chief executive where the article calls him one.
+_ROLE_MODIFIERS = {"first", "last", "new", "former", "current", "next", "previous", "only", "late", "acting",
+                   "present", "incumbent", "outgoing", "interim", "senior", "top"}
+# How many words before a name are read as the role the article gives it ("Qantas chief executive Geoff Dixon").
+_ROLE_REACH = 4
+# Role nouns one article may use for another's ("police chief" for "commander", "singer" for "frontman"):
+# a name given one of them is not told apart from the role asked about.
+_ROLE_KINDS = [
+    {"chief", "head", "boss", "leader", "commander", "chairman", "chairwoman", "director", "president", "premier"},
+    {"singer", "frontman", "vocalist"},
+    {"spokesman", "spokeswoman", "spokesperson"},
+    {"correspondent", "reporter", "journalist", "editor"},
+    {"envoy", "ambassador", "diplomat"},
+    {"minister", "secretary"},
+    {"coach", "manager"},
+]
+
+
+def asked_role(question: str) -> set[str] | None:
+    """The words of the role a who-question asks the holder of ("Who is the finance chief at Qantas?"
+    -> {"finance", "chief"}): its lower-case words but modifiers; None where the question asks no
+    role of a person ("Who is the best?", "Who met Brahimi?")."""
+    match = _WHO_IS_THE.match(question)
+    if not match:
+        return None
+    role = []
+    for word in re.findall(r"[\w’'-]+", match.group(1)):
+        if word.lower() in _ROLE_ENDS or word.endswith(("ing", "ed")):
+            break
+        role.append(word)
+    wanted = {w for w in role if w.islower() and w not in _ROLE_MODIFIERS and w not in STOPWORDS}
+    return wanted if wanted & PERSON_NOUNS else None
+
+
+def _in_another_role(text: str, start: int, end: int, role: set[str]) -> bool:
+    """Whether the words just before a name, or the span's own, give it a role other than the one
+    asked about: "UN peace envoy for Syria Lakhdar Brahimi" is no answer to "Who is the president of
+    Syria?", nor "chief executive Geoff Dixon" to "Who is the finance chief?". A name without a role
+    before it may still be the one asked about (the article may name it elsewhere)."""
+    before = re.split(r"[.,;:!?\n()“”\"]", text[max(0, start - _DESCRIBED_REACH):start])[-1]
+    given = {w.lower() for w in re.findall(r"[\w’'-]+", before)[-_ROLE_REACH:] + re.findall(r"[\w’'-]+", text[start:end])}
+    if not given & PERSON_NOUNS:
+        return False
+    return not all(word in given or any(word in kind and kind & given for kind in _ROLE_KINDS) for word in role)
 
 
 # Words that say what follows is not so ("neither Harry nor Voldemort", "not Paris but London").
