@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from index.articles import Article
 from index.retrieve import ChunkHit, SentenceHit
 from index.text import STOPWORDS, content_terms, sentence_spans, stems, words
-from qa.question import PERSON_NOUNS
 from qa.reader.decision import (CURRENCY_NAMES, CURRENCY_SIGNS, REASON_CUE, DecisionModel, Evidence, answer_shapes,
                                 asked_measure, decision_kind, is_time_unit, negates, question_terms, states_measure)
 from qa.reader.decode import SpanScore
 from qa.reader.model import SpanReader
+from qa.reader.people import NAME_LINKS, NAME_PART, asked_role, described_person, describes, in_another_role
 from qa.settings import ReaderSettings
 
 # Answer-span edges that carry no meaning: the span stays an exact substring once they are cut.
@@ -99,8 +99,8 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
         if not answer_words or all(w in asked for w in answer_words) or "\n" in text or \
                 _continues_a_name(article.text, start, end, asked) or \
                 (measure and not states_measure(measure, text)) or (not negated and _said_not(article.text, start)) or \
-                (person is not None and not _describes(article.text, start, end, person)) or \
-                (role is not None and _in_another_role(article.text, start, end, role)):
+                (person is not None and not describes(article.text, start, end, person)) or \
+                (role is not None and in_another_role(article.text, start, end, role)):
             continue
         sentence = _sentence_of(article, start, end, reader.probability(span), chunk.start, chunk.end)
         if sentence is not None:
@@ -109,91 +109,6 @@ def read(reader: SpanReader, question: str, kind_type: str, hits: list[ChunkHit]
                                       support=span.support))
     candidates.sort(key=lambda c: -c.probability)
     return candidates
-
-
-# "Who is Lakhdar Brahimi?": who, a form of "be", then only the name of the person asked about.
-_NAME_PART = r"(?:[a-z]{1,3}-)?[A-Z][\w’'.-]*"  # "Brahimi", "al-Shalal"
-_WHO_IS = re.compile(rf"\s*(?i:who)\s+(?i:is|was|are|were)\s+({_NAME_PART}(?:\s+(?:{_NAME_PART}|of|de|bin|van|von|der))*)"
-                     r"\s*\?*\s*")
-# A description stands beside the name it describes: "the UN peace envoy (for Syria) Lakhdar Brahimi",
-# "Brahimi, the envoy", "Brahimi is the envoy".
-_NAME_FOLLOWS = re.compile(rf"(?:[ \t]+(?:of|for|at|in|to)(?:[ \t]+[\w’'-]+){{1,3}}?)?[ \t]*,?[ \t]*({_NAME_PART})")
-_NAME_BEFORE = re.compile(rf"({_NAME_PART})(?:['’]s)?(?:[ \t]*,[ \t]*|[ \t]+(?:is|was|are|were)[ \t]+)(?:(?:a|an|the)[ \t]+)?$")
-# How far before a span the name it describes is looked for.
-_DESCRIBED_REACH = 40
-
-
-def described_person(question: str) -> set[str] | None:
-    """The words of the name a question asks about when it asks who someone is ("Who is Lakhdar
-    Brahimi?" -> {"lakhdar", "brahimi"}); None for any other question."""
-    match = _WHO_IS.fullmatch(question)
-    # Not a particle ("al" of "al-Shalal"), which other names share.
-    return {w for w in words(match.group(1)) if len(w) > 2} if match else None
-
-
-def _describes(text: str, start: int, end: int, person: set[str]) -> bool:
-    """Whether a span describes the person asked about: not only names ("President Assad", who met
-    him, is no answer to "Who is Lakhdar Brahimi?"), and beside the person's name, which it may hold
-    at its end ("UN peace envoy Lakhdar Brahimi")."""
-    found = re.findall(r"[\w’'.-]+", text[start:end])
-    if all(re.fullmatch(_NAME_PART, w) or w in _NAME_LINKS for w in found):
-        return False
-    if words(text[start:end])[-1] in person:
-        return True
-    after = _NAME_FOLLOWS.match(text, end)
-    before = _NAME_BEFORE.search(text, max(0, start - _DESCRIBED_REACH), start)
-    return any(m is not None and bool(set(words(m.group(1))) & person) for m in (after, before))
-
-
-# "Who is the finance chief at Qantas?": who, a form of "be", a determiner, then the role asked about,
-# up to a preposition, a relative word or a verb form ("Who is the chief executive leaving ...?").
-_WHO_IS_THE = re.compile(rf"\s*(?i:who)\s+(?i:is|was|are|were)\s+(?:the|its|their|his|her|{_NAME_PART}['’]s)\s+(.+)")
-_ROLE_ENDS = {"of", "at", "for", "in", "on", "from", "with", "to", "by", "who", "whom", "that", "which", "and", "or"}
-# Words that say which holder of a role is meant, not which role: "the new chief executive" is still
-# a chief executive where the article calls him one.
-_ROLE_MODIFIERS = {"first", "last", "new", "former", "current", "next", "previous", "only", "late", "acting",
-                   "present", "incumbent", "outgoing", "interim", "senior", "top"}
-# How many words before a name are read as the role the article gives it ("Qantas chief executive Geoff Dixon").
-_ROLE_REACH = 4
-# Role nouns one article may use for another's ("police chief" for "commander", "singer" for "frontman"):
-# a name given one of them is not told apart from the role asked about.
-_ROLE_KINDS = [
-    {"chief", "head", "boss", "leader", "commander", "chairman", "chairwoman", "director", "president", "premier"},
-    {"singer", "frontman", "vocalist"},
-    {"spokesman", "spokeswoman", "spokesperson"},
-    {"correspondent", "reporter", "journalist", "editor"},
-    {"envoy", "ambassador", "diplomat"},
-    {"minister", "secretary"},
-    {"coach", "manager"},
-]
-
-
-def asked_role(question: str) -> set[str] | None:
-    """The words of the role a who-question asks the holder of ("Who is the finance chief at Qantas?"
-    -> {"finance", "chief"}): its lower-case words but modifiers; None where the question asks no
-    role of a person ("Who is the best?", "Who met Brahimi?")."""
-    match = _WHO_IS_THE.match(question)
-    if not match:
-        return None
-    role = []
-    for word in re.findall(r"[\w’'-]+", match.group(1)):
-        if word.lower() in _ROLE_ENDS or word.endswith(("ing", "ed")):
-            break
-        role.append(word)
-    wanted = {w for w in role if w.islower() and w not in _ROLE_MODIFIERS and w not in STOPWORDS}
-    return wanted if wanted & PERSON_NOUNS else None
-
-
-def _in_another_role(text: str, start: int, end: int, role: set[str]) -> bool:
-    """Whether the words just before a name, or the span's own, give it a role other than the one
-    asked about: "UN peace envoy for Syria Lakhdar Brahimi" is no answer to "Who is the president of
-    Syria?", nor "chief executive Geoff Dixon" to "Who is the finance chief?". A name without a role
-    before it may still be the one asked about (the article may name it elsewhere)."""
-    before = re.split(r"[.,;:!?\n()“”\"]", text[max(0, start - _DESCRIBED_REACH):start])[-1]
-    given = {w.lower() for w in re.findall(r"[\w’'-]+", before)[-_ROLE_REACH:] + re.findall(r"[\w’'-]+", text[start:end])}
-    if not given & PERSON_NOUNS:
-        return False
-    return not all(word in given or any(word in kind and kind & given for kind in _ROLE_KINDS) for word in role)
 
 
 # Words that say what follows is not so ("neither Harry nor Voldemort", "not Paris but London").
@@ -228,8 +143,7 @@ def span_share(answer: str, masses: list[tuple[str, float]]) -> float:
     return sum(weight for other, weight in masses if not _phrases_differ(other, phrase))
 
 
-# A capitalised word, or one a lower-case particle joins to its capital ("al-Shalal", "el-Sisi").
-_NEXT_WORD = re.compile(r"[ \t]((?:[a-z]{1,3}-)?[A-Z][\w’'-]*)")
+_NEXT_WORD = re.compile(rf"[ \t]({NAME_PART})")
 
 
 def _continues_a_name(text: str, start: int, end: int, asked: set[str]) -> bool:
@@ -242,10 +156,6 @@ def _continues_a_name(text: str, start: int, end: int, asked: set[str]) -> bool:
 _NAME_WORD = re.compile(r"[A-Z][\w’'.-]*")
 # A name runs on over at most this many capitalised words either side ("Lt Gen Abulaziz al-Shalal").
 _NAME_REACH = 3
-# Lower-case words inside a name or title, between two of its capitalised words ("Bank of America",
-# "Alexander the Great", "The Ballad of Jed Clampett"), at most two in a row. Not "to the": it joins
-# two names more often than it is part of one ("from the Netherlands to the Dutch East India Company").
-_NAME_LINKS = {"of", "the", "of the", "&", "de", "du", "van", "von", "der", "da"}
 
 
 # A name's "'s" and what follows it. A possessive is followed by what it owns ("Brahimi's visit"); followed by
@@ -263,7 +173,7 @@ def _is_name_word(word: str, asked: set[str]) -> bool:
 def _whole_name(text: str, start: int, end: int, asked: set[str]) -> tuple[int, int]:
     """A span inside a name grows to the whole name ("Brahimi" -> "Lakhdar Brahimi", "Jed Clampett" ->
     "Ballad of Jed Clampett", "Standard & Poor" -> "Standard & Poor's" before a verb): capitalised words
-    joined by single spaces or by ``_NAME_LINKS``, never a common word ("The", "In") nor one the question gives."""
+    joined by single spaces or by ``NAME_LINKS``, never a common word ("The", "In") nor one the question gives."""
     if start >= end or not any(c.isupper() for c in text[start:end]):
         return start, end
 
@@ -488,7 +398,7 @@ def _grown(run: list[tuple[str, int, int]], joins: Callable[[str], bool], edge: 
         for links in range(3):
             linked = sorted(run[taken:taken + links], key=lambda w: w[1])
             if taken + links < len(run) and joins(run[taken + links][0]) and \
-                    (not links or " ".join(w for w, _, _ in linked) in _NAME_LINKS):
+                    (not links or " ".join(w for w, _, _ in linked) in NAME_LINKS):
                 taken += links + 1
                 word = run[taken - 1]
                 edge = word[1] if word[1] < edge else word[2]
