@@ -146,6 +146,13 @@ def assistant_on(tmp_path, **articles: str) -> Assistant:
     return Assistant.from_directory(corpus)
 
 
+def always_answering(tmp_path, **articles: str) -> Assistant:
+    """``assistant_on`` at threshold 0: what a test of it checks is which span may lead, not whether one does."""
+    assistant = assistant_on(tmp_path, **articles)
+    assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
+    return assistant
+
+
 def test_yes_no_reads_a_negation_but_not_a_compound_that_starts_with_one(tmp_path):
     assistant = assistant_on(
         tmp_path,
@@ -189,23 +196,21 @@ def test_yes_no_needs_a_sentence_that_means_what_is_asked_not_one_that_shares_it
 
 
 def test_asked_how_many_the_answer_counts_or_the_assistant_is_silent(tmp_path):
-    assistant = assistant_on(
+    assistant = always_answering(
         tmp_path,
         rugby="Rugby in Japan\n\nJapan has the fourth largest number of registered rugby players in the world, "
               "behind England, France and South Africa. The country will host the World Cup in 2019.\n")
-    # Always answering (threshold 0), so what is tested is which span may lead: never the ordinal.
-    assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
+    # Which span may lead: never the ordinal.
     answer = assistant.ask("How many registered rugby players does Japan have?")
     assert answer.abstained or any(c.isdigit() for c in answer.short_answer), answer.short_answer
     assert "fourth" not in (answer.short_answer or "")
 
 
 def test_two_sources_stating_one_fact_otherwise_lead_with_their_disagreement(tmp_path):
-    assistant = assistant_on(
+    assistant = always_answering(
         tmp_path,
         first="Super Bowl venue\n\nSuper Bowl 2021 will be played in Tampa, Florida, the league said on Tuesday.\n",
         second="Super Bowl plans\n\nSuper Bowl 2021 will be played in Glendale, Arizona, the league said on Tuesday.\n")
-    assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
     answer = assistant.ask("Where will Super Bowl 2021 take place?")
     lead = answer.text.split("[")[0]
     # Neither city is read first as the answer: both stand in the lead, each quote cited.
@@ -215,12 +220,11 @@ def test_two_sources_stating_one_fact_otherwise_lead_with_their_disagreement(tmp
 
 
 def test_who_someone_is_is_answered_by_what_describes_them_never_by_another_name(tmp_path):
-    assistant = assistant_on(
+    assistant = always_answering(
         tmp_path,
         talks="Syria talks\n\nPresident Assad met the UN peace envoy Lakhdar Brahimi in Damascus on Monday. "
               "The talks lasted two hours.\n")
-    assistant.settings = assistant.settings.replace(reader=assistant.settings.reader.replace(answer_threshold=0))
     answer = assistant.ask("Who is Lakhdar Brahimi?")
-    # Always answering, so what is tested is which span may lead: the person he met never does.
+    # The person he met never leads.
     assert answer.abstained or "Assad" not in answer.short_answer, answer.text
     assert assistant.ask("Who met Lakhdar Brahimi?").short_answer == "President Assad"
