@@ -23,8 +23,8 @@ _WHO_IS = re.compile(rf"\s*(?i:who)\s+(?i:is|was|are|were)\s+({NAME_PART}(?:\s+(
 # "Brahimi, the envoy", "Brahimi is the envoy".
 _NAME_FOLLOWS = re.compile(rf"(?:[ \t]+(?:of|for|at|in|to)(?:[ \t]+[\w’'-]+){{1,3}}?)?[ \t]*,?[ \t]*({NAME_PART})")
 _NAME_BEFORE = re.compile(rf"({NAME_PART})(?:['’]s)?(?:[ \t]*,[ \t]*|[ \t]+(?:is|was|are|were)[ \t]+)(?:(?:a|an|the)[ \t]+)?$")
-# How far before a span the name it describes is looked for.
-_DESCRIBED_REACH = 40
+# How far before a span the name it describes, or the role a name is given, is looked for.
+_BEFORE_CHARS = 40
 
 
 def described_person(question: str) -> set[str] | None:
@@ -45,7 +45,7 @@ def describes(text: str, start: int, end: int, person: set[str]) -> bool:
     if words(text[start:end])[-1] in person:
         return True
     after = _NAME_FOLLOWS.match(text, end)
-    before = _NAME_BEFORE.search(text, max(0, start - _DESCRIBED_REACH), start)
+    before = _NAME_BEFORE.search(text, max(0, start - _BEFORE_CHARS), start)
     return any(m is not None and bool(set(words(m.group(1))) & person) for m in (after, before))
 
 
@@ -93,7 +93,7 @@ def in_another_role(text: str, start: int, end: int, role: set[str]) -> bool:
     asked about: "UN peace envoy for Syria Lakhdar Brahimi" is no answer to "Who is the president of
     Syria?", nor "chief executive Geoff Dixon" to "Who is the finance chief?". A name without a role
     before it may still be the one asked about (the article may name it elsewhere)."""
-    before = re.split(r"[.,;:!?\n()“”\"]", text[max(0, start - _DESCRIBED_REACH):start])[-1]
+    before = re.split(r"[.,;:!?\n()“”\"]", text[max(0, start - _BEFORE_CHARS):start])[-1]
     given = {w.lower() for w in re.findall(r"[\w’'-]+", before)[-_ROLE_REACH:] + re.findall(r"[\w’'-]+", text[start:end])}
     if not given & PERSON_NOUNS:
         return False
