@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from qa.question import AUXILIARIES, PERSON_NOUNS
 from qa.types import Answer, Scope
 
-_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|this|that|there|these|those)\b", re.IGNORECASE)
+_PRONOUN_WORDS = ("he", "she", "him", "her", "his", "hers", "they", "them", "their", "it", "its", "this", "that",
+                  "there", "these", "those")
+_PRONOUN = re.compile(rf"\b({'|'.join(_PRONOUN_WORDS)})\b", re.IGNORECASE)
+# "the" before a common noun: what it refers to was named earlier in the conversation.
+_DEFINITE = re.compile(r"\bthe\s+[a-z]", re.IGNORECASE)
 
 
 @dataclass
@@ -73,11 +77,16 @@ class Conversation:
             if kind:
                 found.setdefault(kind, answer.short_answer)
         # Where no answer names one, the person an earlier question was about ("Which marathon did
-        # Paula Radcliffe win?" -> "Which rival did she outsprint?"), the latest question first.
+        # Paula Radcliffe win?" -> "Which rival did she outsprint?"), the latest question first; and
+        # the people a question was about ("How long have rebels been fighting ...?" -> "What are
+        # they demanding?").
         for turn in reversed(self.turns):
             subject = question_subject(turn.question)
             if subject:
                 found.setdefault("person", subject)
+            group = plural_subject(turn.question)
+            if group:
+                found.setdefault("people", group)
         return found
 
 
@@ -94,6 +103,24 @@ def question_subject(question: str) -> str | None:
         return None
     match = _INVERTED.match(question)
     if not match or match.group(1).split()[0] in ("The", "A", "An"):  # "The Rolling Stones": a band, not a he or she
+        return None
+    return match.group(1)
+
+
+# An inverted question's subject that is a plural common noun ("have rebels been", "did the
+# protesters want"), as "they" can stand for; pronouns and determiners that end in -s are no nouns.
+_PLURAL_SUBJECT = re.compile(rf"^\s*(?:[A-Za-z]+\s+){{0,4}}?(?:{AUXILIARIES})\s+((?:the\s+)?(?:[a-z][\w-]*\s+){{0,2}}[a-z][\w-]*[^s\W]s)\s+[a-z]")
+_NOT_PLURAL_NOUNS = frozenset("this his its hers ours yours theirs is was has does us".split())
+
+
+def plural_subject(question: str) -> str | None:
+    """The people or things an inverted wh-question names as its plural subject in common nouns:
+    "How long have rebels been fighting the government?" -> "rebels"; None otherwise."""
+    match = _PLURAL_SUBJECT.match(question)
+    if not match or not re.match(r"\s*(what|which|who|whom|whose|where|when|why|how)\b", question, re.IGNORECASE):
+        return None
+    words = match.group(1).split()
+    if any(w in _NOT_PLURAL_NOUNS or w in _PRONOUN_WORDS for w in words):
         return None
     return match.group(1)
 
@@ -144,11 +171,14 @@ def asked_noun_kind(question: str) -> str | None:
 
 def is_follow_up(question: str) -> bool:
     """A question with a pronoun, one that continues the last ("And Brahimi?", "What about Turkey?"),
-    or a short one that names nothing of its own ("Why?", "Since when?"); "Who met Brahimi?" names
-    its subject and stands alone."""
+    a short one that names nothing of its own ("Why?", "Since when?"), or one that points back with a
+    definite description and names nothing ("How many hits have the trio had?", "What did the film
+    cost?": which trio, which film, the story so far says); "Who met Brahimi?" names its subject and
+    stands alone."""
     words = question.split()
     names_own = any(w[:1].isupper() for w in words[1:])
     return bool(_PRONOUN.search(question)) or (len(words) <= 3 and not names_own) or \
+        (not names_own and bool(_DEFINITE.search(question))) or \
         question.lower().startswith(("and ", "what about", "how about"))
 
 
@@ -192,6 +222,11 @@ def _agrees(pronoun: str, referent: str) -> bool:
     return not (last.isalpha() and last.islower() and not last.endswith("s"))
 
 
+def _possessive(name: str) -> str:
+    """"rebels'" for a plural common noun, "Walsh's" for a name ("Charles's" keeps its "'s")."""
+    return f"{name}'" if name.endswith("s") and name.split()[-1].islower() else f"{name}'s"
+
+
 def substitute_pronoun(question: str, referents: dict[str, str]) -> tuple[str, str | None, str | None]:
     """Replace the first pronoun that has a referent: "Where did he flee?" -> "Where did X flee?";
     with the kind and the referent it stood for (None, None where no pronoun had one)."""
@@ -207,6 +242,6 @@ def substitute_pronoun(question: str, referents: dict[str, str]) -> tuple[str, s
         if word == "there":
             replaced = f"in {subject}"
         else:
-            replaced = f"{subject}'s" if word in _POSSESSIVE else subject
+            replaced = _possessive(subject) if word in _POSSESSIVE else subject
         return question[:match.start()] + replaced + question[match.end():], kind, subject
     return question, None, None

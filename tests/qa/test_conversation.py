@@ -1,7 +1,7 @@
 import pytest
 
-from qa.conversation import (Conversation, Turn, _kind_of, asked_noun_kind, is_follow_up, question_subject,
-                             substitute_pronoun)
+from qa.conversation import (Conversation, Turn, _kind_of, asked_noun_kind, is_follow_up, plural_subject,
+                             question_subject, substitute_pronoun)
 from qa.types import Answer
 
 
@@ -64,6 +64,14 @@ def test_follow_up_detection():
     assert is_follow_up("Since when?") and not is_follow_up("Who met Brahimi?")
 
 
+def test_a_question_that_points_back_with_the_and_names_nothing_is_a_follow_up():
+    assert is_follow_up("How many chart-topping singles have the trio had?")
+    assert is_follow_up("What was the film rumoured to have cost to make?")
+    # A name of its own makes it a new question, whatever "the" it has.
+    assert not is_follow_up("What is the population of Kirkcaldy?")
+    assert not is_follow_up("Who put the Reds in front?")
+
+
 def test_they_and_it_take_named_answers_of_which_questions():
     referents = {"people": "Aaron Foster and David Treacy", "thing": "Croke Park"}
     assert substitute_pronoun("In which city will they play?", referents)[0] == \
@@ -116,3 +124,22 @@ def test_he_is_the_answer_where_the_last_question_asked_for_its_subject():
     conversation = Conversation(assistant=None, turns=[
         _answered("Which student asked Tony Blair about his integrity?", "David Dunne", "which")])
     assert conversation.resolve("Where does he study?")[0] == "Where does David Dunne study?"
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("How long have rebels been fighting the Syrian government?", "rebels"),
+    ("Why did the protesters block the road?", "the protesters"),
+    ("What did the unnamed security source confirm?", None),  # singular
+    ("Where were its offices?", None),  # a pronoun's, not a noun of its own
+    ("Did rebels seize the town?", None),  # a yes/no question asks no one's deed
+])
+def test_the_plural_common_noun_an_inverted_question_names_as_its_subject(question, subject):
+    assert plural_subject(question) == subject
+
+
+def test_they_stands_for_the_people_the_last_question_was_about():
+    conversation = Conversation(assistant=None, turns=[
+        _answered("How long have rebels been fighting the Syrian government?", "21 months", "how_long")])
+    assert conversation.resolve("What are they demanding?")[0] == "What are rebels demanding?"
+    assert conversation.resolve("How does the government describe their uprising?")[0] == \
+        "How does the government describe rebels' uprising?"
