@@ -439,15 +439,39 @@ def _chunk_or_reuse(articles: list[Article], reusable: dict[str, tuple[list[Chun
     return chunks, vectors, to_embed
 
 
+# Chunks are embedded this many at a time across articles, not article by article: each call has its
+# own set-up (tokenising, arrays, a lock), and an article has two or three chunks. The block is small
+# enough for progress to move every few seconds.
+EMBED_BLOCK_CHUNKS = 512
+
+
 def _embed(embedder: Embedder, to_embed: list[tuple[int, Article, list[Chunk]]], vectors: list,
            progress: Callable[[int, int], None] | None) -> None:
     total = sum(len(c) for _, _, c in to_embed)
     done = 0
-    for slot, _, new_chunks in to_embed:
-        vectors[slot] = embedder.encode([c.text for c in new_chunks])
-        done += len(new_chunks)
+    block: list[tuple[int, list[Chunk]]] = []
+
+    def embed_block() -> None:
+        nonlocal done
+        encoded = embedder.encode([c.text for _, chunks in block for c in chunks])
+        at = 0
+        for slot, chunks in block:
+            vectors[slot] = encoded[at:at + len(chunks)]
+            at += len(chunks)
+        done += at
+        block.clear()
         if progress:
             progress(done, total)
+
+    pending = 0
+    for slot, _, new_chunks in to_embed:
+        block.append((slot, new_chunks))
+        pending += len(new_chunks)
+        if pending >= EMBED_BLOCK_CHUNKS:
+            embed_block()
+            pending = 0
+    if block:
+        embed_block()
 
 
 def append(

@@ -66,6 +66,15 @@ def test_onnx_vectors_match_sentence_transformers():
     assert ((int8_vectors * reference).sum(1) >= 0.97).all()
 
 
+def test_an_int8_vector_is_its_texts_own_whatever_it_is_encoded_with():
+    # Quantised activations take one scale per run: batched, a text's vector would shift with its
+    # neighbours, and an article appended later would not get the vectors a full build gives it.
+    int8 = embedder("onnx-int8")
+    together = int8.encode(TEXTS)
+    for text, vector in zip(TEXTS, together):
+        assert np.array_equal(int8.encode([text])[0], vector)
+
+
 @pytest.mark.slow
 def test_asking_side_never_imports_torch_once_exported():
     embedder().encode(["export first"])
