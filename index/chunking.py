@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from index.articles import Article
+from index.text import sentence_spans
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -39,7 +40,22 @@ def _splitter(chunk_size: int, chunk_overlap: int):
     return SentenceSplitter(
         chunk_size=chunk_size, chunk_overlap=chunk_overlap, tokenizer=count_tokens,
         paragraph_separator="\n\n", include_metadata=False, include_prev_next_rel=False,
+        chunking_tokenizer_fn=sentences_joined,
     )
+
+
+def sentences_joined(text: str) -> list[str]:
+    """``text`` cut where the reader's sentences begin (``index.text.sentence_spans``), each piece
+    running to the next one's start, so that joined they give ``text`` back, as the splitter expects.
+
+    The splitter's own sentence tokenizer is NLTK's punkt: importing NLTK costs every `qa index`
+    3-5 s before the first chunk, and punkt can break a sentence where the reader does not, so a
+    chunk could end inside the sentence an answer quotes."""
+    starts = [span.start for span in sentence_spans(text)]
+    if not starts:
+        return [text] if text else []
+    starts[0] = 0
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
 
 
 def chunk_article(article: Article, chunk_size: int, chunk_overlap: int) -> list[Chunk]:

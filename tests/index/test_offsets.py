@@ -2,7 +2,7 @@
 from hypothesis import given, settings, strategies as st
 
 from index.articles import Article
-from index.chunking import chunk_article, locate
+from index.chunking import chunk_article, locate, sentences_joined
 from index.text import content_terms, sentence_spans
 
 # Text with the things that break naive splitters: curly quotes, abbreviations, blank lines, tabs.
@@ -34,6 +34,25 @@ def test_sentence_spans_are_trimmed_disjoint_and_cover_all_words(text):
         assert not covered & set(range(span.start, span.end))
         covered |= set(range(span.start, span.end))
     assert all(text[i].isspace() for i in range(len(text)) if i not in covered)
+
+
+@given(news_text)
+@settings(max_examples=300, deadline=None)
+def test_the_splitter_is_given_pieces_that_join_back_into_the_text_at_the_readers_sentence_starts(text):
+    pieces = sentences_joined(text)
+    assert "".join(pieces) == text
+    starts = [span.start for span in sentence_spans(text)]
+    offsets = [sum(map(len, pieces[:i])) for i in range(len(pieces))]
+    assert offsets[1:] == starts[1:]
+
+
+def test_chunks_break_where_the_reader_ends_a_sentence_not_after_an_abbreviation():
+    # "Lt Gen. Abulaziz ..." style abbreviations: a chunk never starts right after one.
+    text = ("The commander, Lt. Gen. Abulaziz al-Shalal, said he had defected. " * 6 +
+            "Mr. Brahimi met President Assad in Damascus. " * 6)
+    chunks = chunk_article(Article("a.txt", "t", text), chunk_size=40, chunk_overlap=0)
+    starts = {span.start for span in sentence_spans(text)}
+    assert len(chunks) > 1 and all(c.start in starts for c in chunks)
 
 
 def test_chunks_cover_every_sentence_of_a_real_article(seed_text):

@@ -34,3 +34,11 @@ def loaded_modules(question: str, corpus) -> list[str]:
 def test_asking_loads_no_heavy_library(seed_assistant, question):
     # The trained reader runs on ONNX Runtime; its export happened when the index was built.
     assert loaded_modules(question, seed_assistant.settings.corpus_dir) == []
+
+
+def test_chunking_imports_no_nltk():
+    # llama-index's splitter would import NLTK (3-5 s) for its punkt sentences; ours are given to it.
+    code = ("import sys; from index.articles import Article; from index.chunking import chunk_article; "
+            "chunk_article(Article('a.txt', 't', 'One sentence here. ' * 200), 40, 8); print('nltk' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.stdout.split() == ["False"], out.stderr
