@@ -206,6 +206,9 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+SIDE_BY_SIDE_FROM = 64
+
+
 class OnnxEncoder:
     """Tokenise with ``tokenizers``, batch texts of similar length, run the pooled graph."""
 
@@ -219,7 +222,8 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(spec["max_length"])
         self.tokenizer.no_padding()
-        self.session = cpu_session(self.onnx_path, threads)
+        self.threads = threads or available_cores()
+        self.session = cpu_session(self.onnx_path, self.threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
         # The int8 model quantises its activations with one scale per run, so a text's vector would
         # depend on the texts run beside it (an article added later would not get the vectors a full
@@ -227,6 +231,13 @@ class OnnxEncoder:
         # these CPUs: no padding at all (BBC chunks: 85-92 chunks/s against 61-67 article by article
         # in batches of up to 64; 24 sentences 70 ms against 74 ms as one batch).
         self._one_per_run = quantized
+        # Many texts run on one single-thread session per core, side by side: small runs split over
+        # threads spend much of their time waiting on each other (800 BBC chunks one per run: 80-87
+        # chunks/s on one session of 2 threads, 109-139 on two of one thread each; same vectors).
+        # Made at the first such call, from SIDE_BY_SIDE_FROM texts: indexing and uploads need them;
+        # a question (one text, or a yes/no question's 24 sentences) does not pay for making them.
+        self._workers: list | None = None
+        self._pool = None
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if self._one_per_run:
@@ -235,19 +246,39 @@ class OnnxEncoder:
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
         # Sorting by length keeps padding (wasted attention and matmul work) to a minimum.
         order = np.argsort(-lengths, kind="stable")
+        batches = [order[begin:begin + batch_size] for begin in range(0, len(order), batch_size)]
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for begin in range(0, len(order), batch_size):
-            batch = order[begin:begin + batch_size]
-            width = int(lengths[batch].max())
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            types = np.zeros_like(ids)
-            for row, i in enumerate(batch):
-                e = encodings[i]
-                n = len(e.ids)
-                ids[row, :n] = e.ids
-                mask[row, :n] = 1
-                types[row, :n] = e.type_ids
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            out[batch] = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+
+        def run(session, share: list[np.ndarray]) -> None:
+            for batch in share:
+                out[batch] = session.run(None, self._feeds(batch, encodings, lengths))[0]
+
+        if self.threads > 1 and len(texts) >= SIDE_BY_SIDE_FROM:
+            workers = self._side_by_side()
+            # Round robin over batches sorted by length gives every worker the same share of work.
+            list(self._pool.map(run, workers, [batches[w::len(workers)] for w in range(len(workers))]))
+        else:
+            run(self.session, batches)
         return out
+
+    def _side_by_side(self) -> list:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._workers is None:
+            self._workers = [cpu_session(self.onnx_path, 1) for _ in range(self.threads)]
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="encoder")
+        return self._workers
+
+    def _feeds(self, batch: np.ndarray, encodings, lengths: np.ndarray) -> dict[str, np.ndarray]:
+        width = int(lengths[batch].max())
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        types = np.zeros_like(ids)
+        for row, i in enumerate(batch):
+            e = encodings[i]
+            n = len(e.ids)
+            ids[row, :n] = e.ids
+            mask[row, :n] = 1
+            types[row, :n] = e.type_ids
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        return {k: v for k, v in feeds.items() if k in self._inputs}

@@ -75,6 +75,16 @@ def test_an_int8_vector_is_its_texts_own_whatever_it_is_encoded_with():
         assert np.array_equal(int8.encode([text])[0], vector)
 
 
+def test_many_texts_run_side_by_side_give_the_vectors_one_session_gives():
+    from index.onnx_encoder import SIDE_BY_SIDE_FROM, OnnxEncoder
+
+    encoder = OnnxEncoder(resolve_model(DEFAULTS.embedding_model), DEFAULTS.resolved_onnx_cache, True, threads=2)
+    texts = [f"{n} " + TEXTS[n % len(TEXTS)] for n in range(SIDE_BY_SIDE_FROM)]
+    together = encoder.encode(texts)
+    assert encoder._workers is not None and len(encoder._workers) == 2
+    assert np.array_equal(together, np.stack([encoder.encode([t])[0] for t in texts]))
+
+
 @pytest.mark.slow
 def test_asking_side_never_imports_torch_once_exported():
     embedder().encode(["export first"])
