@@ -206,6 +206,7 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+# From this many texts an encode call runs on one single-thread session per core (OnnxEncoder).
 SIDE_BY_SIDE_FROM = 64
 
 

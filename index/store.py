@@ -449,29 +449,29 @@ def _embed(embedder: Embedder, to_embed: list[tuple[int, Article, list[Chunk]]],
            progress: Callable[[int, int], None] | None) -> None:
     total = sum(len(c) for _, _, c in to_embed)
     done = 0
-    block: list[tuple[int, list[Chunk]]] = []
-
-    def embed_block() -> None:
-        nonlocal done
+    for block in _blocks(to_embed):
         encoded = embedder.encode([c.text for _, chunks in block for c in chunks])
         at = 0
         for slot, chunks in block:
             vectors[slot] = encoded[at:at + len(chunks)]
             at += len(chunks)
         done += at
-        block.clear()
         if progress:
             progress(done, total)
 
-    pending = 0
-    for slot, _, new_chunks in to_embed:
-        block.append((slot, new_chunks))
-        pending += len(new_chunks)
-        if pending >= EMBED_BLOCK_CHUNKS:
-            embed_block()
-            pending = 0
+
+def _blocks(to_embed: list[tuple[int, Article, list[Chunk]]]):
+    """(slot, chunks) of whole articles, in order, about EMBED_BLOCK_CHUNKS chunks at a time."""
+    block: list[tuple[int, list[Chunk]]] = []
+    size = 0
+    for slot, _, chunks in to_embed:
+        block.append((slot, chunks))
+        size += len(chunks)
+        if size >= EMBED_BLOCK_CHUNKS:
+            yield block
+            block, size = [], 0
     if block:
-        embed_block()
+        yield block
 
 
 def append(

@@ -90,6 +90,8 @@ class Conversation:
         return found
 
 
+# The words a wh-question opens with.
+_WH_WORDS = "what|which|who|whom|whose|where|when|why|how"
 # "Wh-phrase, auxiliary, subject, verb": the words after the auxiliary of an inverted question name its subject.
 _INVERTED = re.compile(rf"^\s*(?:[A-Za-z]+\s+){{0,4}}?(?:{AUXILIARIES})\s+"
                        r"((?:[A-Z][\w'’-]+\s+){1,2}[A-Z][\w'’-]+)(?:'s)?\s+[a-z]")
@@ -99,7 +101,7 @@ def question_subject(question: str) -> str | None:
     """The person a wh-question asks about when it names one as its subject: "Which publisher did
     David Blunkett say ...?" -> "David Blunkett". Two or three capitalised words, as a person's name
     is written; None where the subject is what is asked ("Which student asked Tony Blair ...?")."""
-    if not re.match(r"\s*(what|which|who|whom|whose|where|when|why|how|in|at|on|for|from|to)\b", question, re.IGNORECASE):
+    if not re.match(rf"\s*(?:{_WH_WORDS}|in|at|on|for|from|to)\b", question, re.IGNORECASE):
         return None
     match = _INVERTED.match(question)
     if not match or match.group(1).split()[0] in ("The", "A", "An"):  # "The Rolling Stones": a band, not a he or she
@@ -110,14 +112,14 @@ def question_subject(question: str) -> str | None:
 # An inverted question's subject that is a plural common noun ("have rebels been", "did the
 # protesters want"), as "they" can stand for; pronouns and determiners that end in -s are no nouns.
 _PLURAL_SUBJECT = re.compile(rf"^\s*(?:[A-Za-z]+\s+){{0,4}}?(?:{AUXILIARIES})\s+((?:the\s+)?(?:[a-z][\w-]*\s+){{0,2}}[a-z][\w-]*[^s\W]s)\s+[a-z]")
-_NOT_PLURAL_NOUNS = frozenset("this his its hers ours yours theirs is was has does us".split())
+_NOT_PLURAL_NOUNS = frozenset("ours yours theirs was has does".split())
 
 
 def plural_subject(question: str) -> str | None:
     """The people or things an inverted wh-question names as its plural subject in common nouns:
     "How long have rebels been fighting the government?" -> "rebels"; None otherwise."""
     match = _PLURAL_SUBJECT.match(question)
-    if not match or not re.match(r"\s*(what|which|who|whom|whose|where|when|why|how)\b", question, re.IGNORECASE):
+    if not match or not re.match(rf"\s*(?:{_WH_WORDS})\b", question, re.IGNORECASE):
         return None
     words = match.group(1).split()
     if any(w in _NOT_PLURAL_NOUNS or w in _PRONOUN_WORDS for w in words):
