@@ -219,6 +219,9 @@ class Assistant:
         laps.lap("freshness")
         allowed = self._scoped(live, scope)
         kind = classify(question)
+        expect = getattr(self._answerer, "expect", None)
+        if expect:
+            expect(kind.type)
         query = f"{question} {context}" if context else question
         vector = live.retriever.embed_query(query)
         laps.lap("embed_query")

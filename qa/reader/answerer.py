@@ -20,7 +20,23 @@ class TrainedReader:
         self._quantized = quantized
         self._threads = threads
         self._model = None
+        self._loader: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    def expect(self, kind_type: str) -> None:
+        """A question of ``kind_type`` is on its way: where it needs the span reader, start loading it
+        now, so that its sessions are built while the question is embedded and searched (a cold
+        `qa ask` does both at once). Yes/no questions never read spans."""
+        if kind_type == "yes_no" or self._model is not None or self._loader is not None:
+            return
+        self._loader = threading.Thread(target=self._load_quietly, name="reader-loader")
+        self._loader.start()
+
+    def _load_quietly(self) -> None:
+        try:
+            self.model
+        except Exception:  # noqa: BLE001 - the question's own use of ``model`` raises it where it is handled
+            pass
 
     @property
     def model(self):

@@ -14,6 +14,7 @@ from index.retrieve import SentenceHit
 from qa.reader.decision import FEATURES, DecisionModel, features, negates
 from qa.reader.decode import SpanScore, best_spans, member_support
 from qa.reader.features import load_tokenizer, make_windows, pad
+from qa.reader.answerer import TrainedReader
 from qa.reader.model import MODEL_FILE, SpanReader
 from qa.reader.pipeline import (Candidate, asked_names, compose, conflicting, corroborating, decide, described,
                                 question_is_supported, span_masses, span_share, weigh)
@@ -126,6 +127,19 @@ def test_members_read_side_by_side_as_they_read_one_after_the_other():
         assert [(s.passage, s.start, s.end, s.support) for s in apart] == \
             [(s.passage, s.start, s.end, s.support) for s in together]
         assert [s.score for s in apart] == pytest.approx([s.score for s in together], abs=1e-4)
+
+
+def test_a_question_that_reads_spans_starts_loading_the_reader_and_a_yes_no_question_does_not():
+    model, cache = resolve_model(BUNDLED_MODEL), Settings.from_env().resolved_onnx_cache
+    yes_no, who = TrainedReader(model, cache), TrainedReader(model, cache)
+    yes_no.expect("yes_no")
+    who.expect("who")
+    assert yes_no._loader is None and yes_no._model is None
+    who._loader.join(timeout=120)
+    loaded = who._model
+    assert isinstance(loaded, SpanReader)
+    who.expect("what")  # loaded once, not again
+    assert who.model is loaded
 
 
 def test_span_share_is_the_softmax_weight_of_an_answers_wordings_within_its_passage():
