@@ -87,13 +87,13 @@ class SpanReader:
         # other on two threads each (bench/RESULTS.md, run 8).
         cores = threads or available_cores()
         side_by_side = 1 < len(weights) <= cores
+        threads_each = cores // len(weights) if side_by_side else cores
         exported = [ensure_reader_exported(model_path, cache, w, quantized) for w in weights]
         self._members = ThreadPoolExecutor(len(weights), thread_name_prefix="reader-member") if side_by_side else None
         # The sessions are built side by side too (ONNX Runtime builds them without the GIL): two
         # sessions and the encoder's took 0.16-0.19 s one after the other, 0.10-0.11 s at once.
         build = self._members.map if self._members else map
-        self.sessions = list(build(lambda onnx: cpu_session(onnx, cores // len(weights) if side_by_side else cores),
-                                   exported))
+        self.sessions = list(build(lambda onnx: cpu_session(onnx, threads_each), exported))
         self._lock = threading.Lock()
 
     def read(self, question: str, passages: list[str], spans_per_window: int = 5) -> list[SpanScore]:

@@ -11,10 +11,10 @@ import pytest
 from index.articles import Article
 from index.embedding import BUNDLED_MODEL, resolve_model
 from index.retrieve import SentenceHit
+from qa.reader.answerer import TrainedReader
 from qa.reader.decision import FEATURES, DecisionModel, features, negates
 from qa.reader.decode import SpanScore, best_spans, member_support
 from qa.reader.features import load_tokenizer, make_windows, pad
-from qa.reader.answerer import TrainedReader
 from qa.reader.model import MODEL_FILE, SpanReader
 from qa.reader.pipeline import (Candidate, asked_names, compose, conflicting, corroborating, decide, described,
                                 question_is_supported, span_masses, span_share, weigh)
